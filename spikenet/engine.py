@@ -1,0 +1,581 @@
+"""The JAX event engine: compile a :class:`~spikenet.Network` into pure jitted step functions
+and run them in chunks of ``lax.scan``.
+
+Update order within one step (Brian2's default schedule ``groups, thresholds, synapses,
+resets``; with float64 and the same connectivity and initial state this gives Brian2's spikes):
+
+1. **groups** — every neuron population integrates one step of dt from the values at the
+   start of the step: ``model.update(state, drive)``, with ``drive`` computed from the
+   synaptic channels and injected currents at time t; the channels decay (exactly, or by
+   forward Euler when the population's integration is ``"euler"``).
+2. **thresholds** — ``model.threshold`` emits spikes (and starts refractoriness); Poisson and
+   explicit spike sources emit theirs.
+3. **synapses** — each spike is delivered: zero-delay events in this step, others into a
+   ring buffer that is read in the step ``delay`` later. Weights are added to the channel
+   (or, for :class:`~spikenet.Delta`, to the target variable) after the update, so they act
+   from the next step on.
+4. **resets** — ``model.reset`` for the neurons that spiked.
+
+Event path (default): the cost of step 3 is proportional to spikes x out-degree (see
+:mod:`spikenet.propagation`). Dense path (``engine="dense"``): the same step with
+``spikes @ W`` over dense matrices — the reference and the compute baseline.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from spikenet.counts import ActivityCounts
+from spikenet.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
+from spikenet.network import Network, Population, channel_name
+from spikenet.neuron_protocol import SynapticDrive
+from spikenet.progress import ProgressBar
+from spikenet.propagation import build_rows, deliver_events, pack_spikes, unpack_spikes, WORD_BITS
+from spikenet.sources import PoissonSource, SpikeSource
+from spikenet.synapses import ConductanceExp, CurrentExp, Delta
+from spikenet.validation import SimulationError, SpikenetError, steps_from_duration
+
+PRECISIONS = {"float32": np.float32, "float64": np.float64}
+ENGINES = ("event", "dense")
+DENSE_MEMORY_LIMIT_BYTES = int(os.environ.get("SPIKENET_DENSE_LIMIT_BYTES", 4 * 2**30))
+MONITOR_BYTES_PER_CHUNK = 64 * 2**20
+MAX_CHUNK_STEPS = 10000
+
+
+@dataclass
+class Result:
+    """What a run returns.
+
+    Attributes
+    ----------
+    spikes : dict
+        Population name -> (times in ms, neuron indices) for each :class:`SpikeMonitor`.
+    states : dict
+        Population name -> {"t": times in ms, variable: array (samples, neurons)} per :class:`StateMonitor`.
+    rates : dict
+        Population name -> (times in ms, rate in Hz per step) per :class:`PopulationRateMonitor`.
+    counts : ActivityCounts
+        Exact spikes, neuron updates, synaptic events of the run.
+    final_state : dict
+        Host copy of the state at the end (pass to ``run(..., resume=result)`` to continue).
+    compile_seconds, run_seconds : float
+        Wall-clock time spent compiling and simulating.
+    """
+
+    spikes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    states: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    rates: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    counts: ActivityCounts | None = None
+    final_state: Any = None
+    end_step: int = 0
+    compile_seconds: float = 0.0
+    run_seconds: float = 0.0
+
+
+@dataclass
+class _Outgoing:
+    """Merged rows of all projections leaving one population."""
+
+    population: Population
+    projections: list
+    delayed: bool
+    targets: Any = None
+    weights: Any = None
+    out_degrees: Any = None
+    dense: list = field(default_factory=list)  # (delay_steps, matrix) for the dense path
+
+
+class CompiledNetwork:
+    """A network turned into jitted step functions; create with :meth:`Network.compile`."""
+
+    def __init__(self, network: Network, precision: str = "float32", engine: str = "event") -> None:
+        if precision not in PRECISIONS:
+            raise SpikenetError(f"precision must be one of {sorted(PRECISIONS)}; got {precision!r}")
+        if engine not in ENGINES:
+            raise SpikenetError(f"engine must be one of {ENGINES}; got {engine!r}")
+        if not network.populations:
+            raise SpikenetError("the network has no population")
+        self.network = network
+        self.precision = precision
+        self.engine = engine
+        self.dtype = PRECISIONS[precision]
+        self.dt = network.dt
+        self.populations = list(network.populations.values())
+        self.neuron_populations = [p for p in self.populations if not p.is_source]
+        self.projections = list(network.projections)
+        self._layout()
+        self._build_rows()
+        self._functions: dict = {}
+        self._compiled_chunks: dict = {}
+
+    # -- layout --------------------------------------------------------------------------
+    def _layout(self) -> None:
+        """Assign every synaptic channel and delta target a segment of the flat input buffer."""
+        offset = 0
+        self.channels: dict[str, list] = {}
+        self.channel_offsets: dict[tuple[str, Any], int] = {}
+        self.delta_offsets: dict[tuple[str, str], int] = {}
+        for population in self.neuron_populations:
+            channels = self.network.channels(population)
+            self.channels[population.name] = channels
+            for channel in channels:
+                self.channel_offsets[(population.name, channel)] = offset
+                offset += population.size
+            for projection in self.projections:
+                if projection.post is population and isinstance(projection.synapse, Delta):
+                    key = (population.name, projection.synapse.target)
+                    if key not in self.delta_offsets:
+                        self.delta_offsets[key] = offset
+                        offset += population.size
+        self.buffer_size = offset
+        max_delay = max((int(p.delay_steps.max()) for p in self.projections if p.n_synapses), default=0)
+        self.ring_slots = max_delay + 1 if max_delay > 0 else 0
+        if self.ring_slots * self.buffer_size >= 2**30:
+            raise SpikenetError(
+                f"delay ring buffer would need {self.ring_slots} x {self.buffer_size} entries; the maximum delay "
+                f"({max_delay * self.dt} ms) or the network is too large for it"
+            )
+
+    def _target_offset(self, projection) -> int:
+        if isinstance(projection.synapse, Delta):
+            return self.delta_offsets[(projection.post.name, projection.synapse.target)]
+        return self.channel_offsets[(projection.post.name, projection.synapse)]
+
+    def _build_rows(self) -> None:
+        self.outgoing: list[_Outgoing] = []
+        total_dense_bytes = 0
+        for population in self.populations:
+            projections = [p for p in self.projections if p.pre is population and p.n_synapses > 0]
+            if not projections:
+                continue
+            delayed = any(int(p.delay_steps.max()) > 0 for p in projections)
+            out = _Outgoing(population, projections, delayed)
+            n_pre = population.size
+            degrees = np.zeros((2 * len(projections), n_pre + 1), dtype=np.int64)
+            for k, projection in enumerate(projections):
+                degrees[k, :n_pre] = projection.synapses.out_degree()
+                degrees[len(projections) + k, :n_pre] = np.bincount(
+                    projection.synapses.pre[projection.delay_steps > 0], minlength=n_pre)
+            if degrees.max(initial=0) * max(n_pre, 1) >= 2**31:
+                raise SpikenetError(f"population {population.name!r}: too many synapses per step to count in int32")
+            out.out_degrees = degrees.astype(np.int32)
+            if self.engine == "event":
+                wrap = self.ring_slots * self.buffer_size
+                targets = [self._target_offset(p) + p.synapses.post + (p.delay_steps * self.buffer_size if delayed else 0)
+                           for p in projections]
+                sentinel = 2 * wrap if delayed else self.buffer_size
+                ell_targets, (ell_weights,) = build_rows(
+                    n_pre, [p.synapses.pre for p in projections], targets, [[p.weights for p in projections]], sentinel)
+                if ell_targets.max(initial=0) >= 2**31:
+                    raise SpikenetError(f"population {population.name!r}: synapse index space exceeds int32")
+                out.targets = ell_targets.astype(np.int32)
+                out.weights = ell_weights.astype(self.dtype)
+            else:
+                delays = sorted({int(d) for p in projections for d in np.unique(p.delay_steps)})
+                itemsize = np.dtype(self.dtype).itemsize
+                needed = len(delays) * n_pre * self.buffer_size * itemsize
+                total_dense_bytes += needed
+                if total_dense_bytes > DENSE_MEMORY_LIMIT_BYTES:
+                    raise SpikenetError(
+                        f"the dense path would need {total_dense_bytes / 2**30:.2f} GiB for its weight matrices "
+                        f"(limit {DENSE_MEMORY_LIMIT_BYTES / 2**30:.2f} GiB, set SPIKENET_DENSE_LIMIT_BYTES); "
+                        f"use engine='event'"
+                    )
+                for delay in delays:
+                    matrix = np.zeros((n_pre, self.buffer_size), dtype=np.float64)
+                    for p in projections:
+                        chosen = p.delay_steps == delay
+                        np.add.at(matrix, (p.synapses.pre[chosen], self._target_offset(p) + p.synapses.post[chosen]),
+                                  p.weights[chosen])
+                    out.dense.append((delay, matrix.astype(self.dtype)))
+            self.outgoing.append(out)
+
+    # -- state ---------------------------------------------------------------------------
+    def initial_state(self) -> dict:
+        """The state at t = 0 as numpy arrays: neuron states, synaptic channels and the delay buffer."""
+        neurons, channels = {}, {}
+        for population in self.neuron_populations:
+            state = {k: np.asarray(v) for k, v in population.model.initial_state(population.size, self.dt).items()}
+            for name, value in population.initial.items():
+                if name in state:
+                    state[name] = value
+            neurons[population.name] = {
+                k: (v.astype(self.dtype) if np.issubdtype(v.dtype, np.floating) else v.astype(np.int32)) for k, v in state.items()
+            }
+            names = [channel_name(c, k) for k, c in enumerate(self.channels[population.name])]
+            values = np.zeros((len(names), population.size), dtype=self.dtype)
+            for k, name in enumerate(names):
+                if name in population.initial:
+                    values[k] = population.initial[name]
+            channels[population.name] = values
+        ring = np.zeros(self.ring_slots * self.buffer_size, dtype=self.dtype)
+        return {"neurons": neurons, "channels": channels, "ring": ring}
+
+    def _precision_context(self):
+        return jax.enable_x64(True) if self.precision == "float64" else nullcontext()
+
+    # -- the step ------------------------------------------------------------------------
+    def _make_step(self, key, record_words: tuple[str, ...]):
+        dt = self.dt
+        dtype = self.dtype
+        buffer_size = self.buffer_size
+        ring_slots = self.ring_slots
+        population_index = {p.name: i for i, p in enumerate(self.populations)}
+        # Constants per population: channel decay and drive coefficients.
+        channel_consts = {}
+        for population in self.neuron_populations:
+            channels = self.channels[population.name]
+            euler = population.model.integration == "euler"
+            decay = [1.0 - dt / c.tau if euler else math.exp(-dt / c.tau) for c in channels]
+            channel_consts[population.name] = [
+                (c, jnp.asarray(d, dtype)) for c, d in zip(channels, decay)
+            ]
+        constant_currents = {}
+        varying_currents = {}
+        for current in self.network.currents:
+            name = current.population.name
+            if current.is_constant:
+                constant_currents[name] = constant_currents.get(name, 0.0) + current.values
+            else:
+                steps_per_value = int(round(current.dt_values / dt))
+                varying_currents.setdefault(name, []).append((jnp.asarray(current.values, dtype), steps_per_value))
+        constant_currents = {k: jnp.asarray(v, dtype) for k, v in constant_currents.items()}
+        outgoing = [
+            (out, jnp.asarray(out.targets) if out.targets is not None else None,
+             jnp.asarray(out.weights) if out.weights is not None else None,
+             jnp.asarray(out.out_degrees),
+             [(d, jnp.asarray(m)) for d, m in out.dense])
+            for out in self.outgoing
+        ]
+        poisson_probabilities = {
+            p.name: jnp.asarray(p.model.rates_array(p.size) * dt / 1000.0, dtype)
+            for p in self.populations if isinstance(p.model, PoissonSource)
+        }
+
+        def step(carry, raster):
+            neurons, channels, ring, t = carry["neurons"], carry["channels"], carry["ring"], carry["t"]
+            neurons = dict(neurons)
+            channels = dict(channels)
+            # 1. groups: integrate from the values at the start of the step.
+            for population in self.neuron_populations:
+                name = population.name
+                current = constant_currents.get(name, jnp.zeros(population.size, dtype))
+                for values, steps_per_value in varying_currents.get(name, []):
+                    row = jnp.minimum(t // steps_per_value, values.shape[0] - 1)
+                    current = current + lax.dynamic_index_in_dim(values, row, keepdims=False)
+                conductance = jnp.zeros(population.size, dtype)
+                state_channels = channels[name]
+                for k, (channel, _) in enumerate(channel_consts[name]):
+                    if isinstance(channel, ConductanceExp):
+                        conductance = conductance + state_channels[k]
+                        current = current + channel.e_rev * state_channels[k]
+                    else:
+                        current = current + state_channels[k]
+                neurons[name] = population.model.update(neurons[name], SynapticDrive(current, conductance), dt)
+                if channel_consts[name]:
+                    decay = jnp.stack([d for _, d in channel_consts[name]])[:, None]
+                    channels[name] = state_channels * decay
+            # 2. thresholds.
+            spiked = {}
+            for population in self.populations:
+                name = population.name
+                if not population.is_source:
+                    neurons[name], spiked[name] = population.model.threshold(neurons[name], dt)
+                elif isinstance(population.model, PoissonSource):
+                    step_key = jax.random.fold_in(jax.random.fold_in(key, t), population_index[name])
+                    spiked[name] = jax.random.uniform(step_key, (population.size,), dtype) < poisson_probabilities[name]
+                else:
+                    spiked[name] = raster[name]
+            words = {p.name: pack_spikes(spiked[p.name]) for p in self.populations}
+            # 3. synapses.
+            inbox = jnp.zeros(buffer_size, dtype)
+            events = []
+            slot = t % ring_slots if ring_slots else 0
+            for out, targets, weights, degrees, dense in outgoing:
+                name = out.population.name
+                if self.engine == "event":
+                    if out.delayed:
+                        ring, ev = deliver_events(ring, words[name], targets, weights, degrees,
+                                                  shift=slot * buffer_size, wrap=ring_slots * buffer_size)
+                    else:
+                        inbox, ev = deliver_events(inbox, words[name], targets, weights, degrees)
+                else:
+                    spikes_float = spiked[name].astype(dtype)
+                    for delay, matrix in dense:
+                        contribution = spikes_float @ matrix
+                        if out.delayed:
+                            target_slot = (slot + delay) % ring_slots
+                            start = target_slot * buffer_size
+                            current_slot = lax.dynamic_slice(ring, (start,), (buffer_size,))
+                            ring = lax.dynamic_update_slice(ring, current_slot + contribution, (start,))
+                        else:
+                            inbox = inbox + contribution
+                    spikes_int = jnp.concatenate([spiked[name].astype(jnp.int32), jnp.zeros(1, jnp.int32)])
+                    ev = degrees @ spikes_int
+                events.append(ev)
+            if ring_slots:
+                start = slot * buffer_size
+                inbox = inbox + lax.dynamic_slice(ring, (start,), (buffer_size,))
+                ring = lax.dynamic_update_slice(ring, jnp.zeros(buffer_size, dtype), (start,))
+            for population in self.neuron_populations:
+                name = population.name
+                size = population.size
+                if self.channels[name]:
+                    offsets = [self.channel_offsets[(name, c)] for c in self.channels[name]]
+                    increments = jnp.stack([lax.dynamic_slice(inbox, (o,), (size,)) for o in offsets])
+                    channels[name] = channels[name] + increments
+                for (target_population, variable), offset in self.delta_offsets.items():
+                    if target_population == name:
+                        state = dict(neurons[name])
+                        state[variable] = state[variable] + lax.dynamic_slice(inbox, (offset,), (size,))
+                        neurons[name] = state
+            # 4. resets.
+            for population in self.neuron_populations:
+                neurons[population.name] = population.model.reset(neurons[population.name], spiked[population.name])
+            spike_counts = jnp.stack([jnp.sum(lax.population_count(words[p.name]), dtype=jnp.int32) for p in self.populations])
+            outputs = {
+                "spike_counts": spike_counts,
+                "events": jnp.concatenate(events) if events else jnp.zeros(0, jnp.int32),
+                "words": {name: words[name] for name in record_words},
+            }
+            return {"neurons": neurons, "channels": channels, "ring": ring, "t": t + 1}, outputs
+
+        return step
+
+    def _chunk_function(self, n_steps: int, every: int, record_words: tuple[str, ...],
+                        state_records: tuple[tuple[str, str, Any], ...], seed: int):
+        cache_key = (n_steps, every, record_words, state_records, seed)
+        if cache_key in self._functions:
+            return self._functions[cache_key], cache_key
+        with self._precision_context():
+            key = jax.random.PRNGKey(seed)
+            step = self._make_step(key, record_words)
+            record_indices = [(p, v, jnp.asarray(i, jnp.int32)) for p, v, i in state_records]
+
+            def run_chunk(carry, rasters):
+                if not state_records:
+                    return lax.scan(step, carry, rasters, length=n_steps)
+
+                def block(carry, block_rasters):
+                    recorded = []
+                    for population, variable, indices in record_indices:
+                        source = carry["neurons"][population] if variable in carry["neurons"][population] else None
+                        if source is None:
+                            k = [channel_name(c, j) for j, c in enumerate(self.channels[population])].index(variable)
+                            values = carry["channels"][population][k]
+                        else:
+                            values = source[variable]
+                        recorded.append(values[indices])
+                    carry, outputs = lax.scan(step, carry, block_rasters, length=every)
+                    return carry, (tuple(recorded), outputs)
+
+                blocked = jax.tree_util.tree_map(lambda r: r.reshape(n_steps // every, every, *r.shape[1:]), rasters)
+                carry, (recorded, outputs) = lax.scan(block, carry, blocked, length=n_steps // every)
+                outputs = jax.tree_util.tree_map(lambda o: o.reshape(n_steps, *o.shape[2:]), outputs)
+                return carry, (recorded, outputs)
+
+            function = jax.jit(run_chunk)
+        self._functions[cache_key] = function
+        return function, cache_key
+
+    def _rasters(self, first_step: int, n_steps: int) -> dict:
+        return {
+            p.name: p.model.raster(p.size, self.dt, first_step, n_steps)
+            for p in self.populations if isinstance(p.model, SpikeSource)
+        }
+
+    # -- running -------------------------------------------------------------------------
+    def run(self, duration: float, seed: int = 0, monitors: Sequence[Any] = (), chunk_steps: int | None = None,
+            progress: bool | None = None, resume: Result | None = None) -> Result:
+        """Simulate ``duration`` ms.
+
+        Parameters
+        ----------
+        duration : float
+            Biological time in ms; a multiple of dt.
+        seed : int
+            Seed of the run's randomness (Poisson sources); the same seed gives the same spikes.
+        monitors : sequence of SpikeMonitor, StateMonitor, PopulationRateMonitor
+        chunk_steps : int, optional
+            Steps per ``lax.scan`` chunk (results do not depend on it); default: bounded by
+            monitor memory (64 MiB per chunk) and 10,000 steps.
+        progress : bool, optional
+            Show a progress bar with steps/s on stderr (default: for runs over 20,000 steps).
+        resume : Result, optional
+            Continue from the end of an earlier run of this network.
+        """
+        n_steps = steps_from_duration("duration", duration, self.dt)
+        resolved = [m.resolve(self.network) for m in monitors]
+        for monitor in resolved:
+            if not isinstance(monitor, (SpikeMonitor, StateMonitor, PopulationRateMonitor)):
+                raise SpikenetError(f"unknown monitor type {type(monitor).__name__}")
+        spike_monitors = [m for m in resolved if isinstance(m, SpikeMonitor)]
+        state_monitors = [m for m in resolved if isinstance(m, StateMonitor)]
+        rate_monitors = [m for m in resolved if isinstance(m, PopulationRateMonitor)]
+        every = math.gcd(*[m.every for m in state_monitors]) if state_monitors else 1
+        record_words = tuple(sorted({m.population for m in spike_monitors}))
+        state_records = tuple((m.population, v, tuple(m.indices.tolist())) for m in state_monitors for v in m.variables)
+        start_step = resume.end_step if resume is not None else 0
+        if start_step + n_steps >= 2**31 - 1:
+            raise SpikenetError(f"duration too long: {start_step + n_steps} steps exceed the int32 step counter")
+        if state_monitors and start_step % every:
+            raise SpikenetError("resume with state monitors must start at a multiple of their 'every'")
+
+        sizes = {p.name: p.size for p in self.populations}
+        bytes_per_step = sum(4 * -(-sizes[n] // WORD_BITS) for n in record_words)
+        bytes_per_step += sum(sizes[p.name] for p in self.populations if isinstance(p.model, SpikeSource))
+        bytes_per_step += sum(8 * len(i) for _, _, i in state_records) / every
+        if chunk_steps is None:
+            chunk_steps = int(min(MAX_CHUNK_STEPS, max(1, MONITOR_BYTES_PER_CHUNK // max(bytes_per_step, 1))))
+            chunk_steps = max(every, chunk_steps - chunk_steps % every)
+            chunk_steps = min(chunk_steps, max(n_steps, every))
+            # Prefer a chunk that divides the run, so one compiled function serves every chunk.
+            for candidate in range(chunk_steps, max(every, chunk_steps // 2) - 1, -every):
+                if n_steps % candidate == 0:
+                    chunk_steps = candidate
+                    break
+        elif isinstance(chunk_steps, bool) or not isinstance(chunk_steps, int) or chunk_steps < 1 or chunk_steps % every:
+            raise SpikenetError(f"chunk_steps must be a positive integer multiple of the state monitors' every = {every}; got {chunk_steps!r}")
+
+        counts = ActivityCounts(dt=self.dt)
+        counts.steps = n_steps
+        for population in self.populations:
+            counts.population_sizes[population.name] = population.size
+            counts.spikes[population.name] = 0
+            counts.neuron_updates[population.name] = 0 if population.is_source else population.size * n_steps
+        projection_order = [p for out in self.outgoing for p in out.projections]
+        for projection in self.projections:
+            counts.synaptic_events[projection.name] = 0
+            counts.delayed_events[projection.name] = 0
+            counts.plasticity_updates[projection.name] = 0
+            counts.synapse_counts[projection.name] = projection.n_synapses
+            counts.projection_endpoints[projection.name] = (projection.pre.name, projection.post.name)
+        event_names = []
+        for out in self.outgoing:
+            event_names += [p.name for p in out.projections]
+            event_names += [("delayed", p.name) for p in out.projections]
+
+        result = Result(counts=counts)
+        spike_pieces = {name: [] for name in record_words}
+        state_pieces = {(p, v): [] for p, v, _ in state_records}
+        rate_pieces = {m.population: [] for m in rate_monitors}
+        population_position = {p.name: i for i, p in enumerate(self.populations)}
+
+        with self._precision_context():
+            if resume is not None:
+                carry = jax.tree_util.tree_map(jnp.asarray, resume.final_state)
+            else:
+                carry = jax.tree_util.tree_map(jnp.asarray, self.initial_state())
+                carry["t"] = jnp.asarray(0, jnp.int32)
+            show = progress if progress is not None else n_steps > 20000
+            bar = ProgressBar(n_steps, enabled=show)
+            done = 0
+            while done < n_steps:
+                length = min(chunk_steps, n_steps - done)
+                function, cache_key = self._chunk_function(length, every, record_words, state_records, seed)
+                rasters = self._rasters(start_step + done, length)
+                rasters_device = {k: jnp.asarray(v) for k, v in rasters.items()}
+                chunk_start = carry
+                if cache_key not in self._compiled_chunks:
+                    t0 = time.perf_counter()
+                    self._compiled_chunks[cache_key] = function.lower(carry, rasters_device).compile()
+                    result.compile_seconds += time.perf_counter() - t0
+                function = self._compiled_chunks[cache_key]
+                t0 = time.perf_counter()
+                carry, outputs = function(carry, rasters_device)
+                if state_records:
+                    recorded, outputs = outputs
+                else:
+                    recorded = ()
+                outputs = jax.device_get(outputs)
+                result.run_seconds += time.perf_counter() - t0
+                self._check_finite(carry, chunk_start, rasters_device, start_step + done, length, seed)
+                # Host accumulation in Python ints: exact on any run length.
+                spike_counts = outputs["spike_counts"].astype(np.int64)
+                for population in self.populations:
+                    counts.spikes[population.name] += int(spike_counts[:, population_position[population.name]].sum())
+                events = outputs["events"].astype(np.int64).sum(axis=0)
+                for name, value in zip(event_names, events):
+                    if isinstance(name, tuple):
+                        counts.delayed_events[name[1]] += int(value)
+                    else:
+                        counts.synaptic_events[name] += int(value)
+                steps_here = np.arange(start_step + done, start_step + done + length)
+                for name in record_words:
+                    raster = unpack_spikes(outputs["words"][name], sizes[name])
+                    step_index, neuron_index = np.nonzero(raster)
+                    spike_pieces[name].append((steps_here[step_index], neuron_index))
+                for (population, variable, _), values in zip(state_records, recorded):
+                    state_pieces[(population, variable)].append(np.asarray(values))
+                for name in rate_pieces:
+                    rate_pieces[name].append(spike_counts[:, population_position[name]])
+                done += length
+                bar.update(done)
+            bar.close()
+            result.final_state = jax.device_get(carry)
+        result.end_step = start_step + n_steps
+        for monitor in spike_monitors:
+            pieces = spike_pieces[monitor.population]
+            steps = np.concatenate([s for s, _ in pieces]) if pieces else np.zeros(0, np.int64)
+            neurons = np.concatenate([n for _, n in pieces]) if pieces else np.zeros(0, np.int64)
+            if monitor.indices is not None:
+                keep = np.isin(neurons, monitor.indices)
+                steps, neurons = steps[keep], neurons[keep]
+            result.spikes[monitor.population] = (steps * self.dt, neurons)
+        for monitor in state_monitors:
+            recorded = {"t": (start_step + np.arange(0, n_steps, every)) * self.dt, "indices": monitor.indices}
+            for variable in monitor.variables:
+                values = np.concatenate(state_pieces[(monitor.population, variable)], axis=0)
+                step_factor = monitor.every // every
+                recorded[variable] = values[::step_factor]
+            recorded["t"] = recorded["t"][:: monitor.every // every]
+            result.states[monitor.population] = recorded
+        for monitor in rate_monitors:
+            per_step = np.concatenate(rate_pieces[monitor.population])
+            size = sizes[monitor.population]
+            result.rates[monitor.population] = (
+                (start_step + np.arange(n_steps)) * self.dt,
+                per_step / (size * self.dt / 1000.0),
+            )
+        return result
+
+    # -- failure diagnosis ---------------------------------------------------------------
+    def _check_finite(self, carry, chunk_start, rasters, first_step: int, length: int, seed: int) -> None:
+        bad = []
+        for name, state in carry["neurons"].items():
+            for variable, values in state.items():
+                if jnp.issubdtype(values.dtype, jnp.floating) and not bool(jnp.all(jnp.isfinite(values))):
+                    bad.append((name, variable))
+        for name, values in carry["channels"].items():
+            if values.size and not bool(jnp.all(jnp.isfinite(values))):
+                bad.append((name, "synaptic channel"))
+        if not bad:
+            return
+        # Re-run the chunk one step at a time to find the first non-finite step.
+        step = jax.jit(self._make_step(jax.random.PRNGKey(seed), ()))
+        state = chunk_start
+        for k in range(length):
+            raster = {name: r[k] for name, r in rasters.items()}
+            state, _ = step(state, raster)
+            for name, population_state in state["neurons"].items():
+                for variable, values in population_state.items():
+                    if jnp.issubdtype(values.dtype, jnp.floating) and not bool(jnp.all(jnp.isfinite(values))):
+                        index = int(np.nonzero(~np.isfinite(np.asarray(values)))[0][0])
+                        raise SimulationError(
+                            f"non-finite {variable} in population {name!r} (neuron {index}) at step {first_step + k} "
+                            f"(t = {(first_step + k) * self.dt:g} ms): the state diverged; try a smaller dt "
+                            f"(now {self.dt} ms) or check the parameters"
+                        )
+        name, variable = bad[0]
+        raise SimulationError(f"non-finite {variable} in population {name!r} in steps {first_step}..{first_step + length - 1}")

@@ -1,0 +1,345 @@
+"""The network description: plain, validated data with no JAX state.
+
+Units everywhere: time ms, voltage mV, current pA, conductance nS, capacitance pF, rate Hz.
+
+Examples
+--------
+>>> import spikenet as sn
+>>> from neurons import LIF
+>>> net = sn.Network(dt=0.1)
+>>> exc = net.population("exc", 80, LIF(tau_m=20.0, v_rest=-60.0, v_threshold=-50.0, v_reset=-60.0, refractory=5.0))
+>>> net.connect(exc, exc, sn.FixedProbability(0.1), synapse=sn.ConductanceExp(tau=5.0, e_rev=0.0), weight=6.0)
+Projection('exc->exc', ...)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from spikenet.connectivity import ConnectivityRule, FromIndices, Synapses
+from spikenet.distributions import Normal, Uniform
+from spikenet.neuron_protocol import check_neuron_model
+from spikenet.sources import PoissonSource, SpikeSource
+from spikenet.synapses import ConductanceExp, CurrentExp, Delta, SynapseModel
+from spikenet.validation import (
+    SpikenetError,
+    require_finite,
+    require_positive,
+    require_positive_int,
+    steps_from_duration,
+)
+
+
+@dataclass(eq=False)
+class Population:
+    """A group of neurons sharing one model. Created by :meth:`Network.population`."""
+
+    name: str
+    size: int
+    model: Any
+    network: "Network" = field(repr=False)
+    initial: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @property
+    def is_source(self) -> bool:
+        return bool(getattr(self.model, "is_source", False))
+
+    def set_initial(self, **values: Any) -> "Population":
+        """Set initial values of state variables (scalar or array of shape (size,)), e.g. ``v=-60.0``
+        or a synaptic channel such as ``g_exc=...`` (names from :meth:`state_names`)."""
+        known = self.state_names()
+        for name, value in values.items():
+            if name not in known:
+                raise SpikenetError(f"population {self.name!r} has no state variable {name!r}; known: {sorted(known)}")
+            array = np.asarray(value, dtype=np.float64)
+            if array.ndim == 0:
+                array = np.full(self.size, float(array))
+            if array.shape != (self.size,):
+                raise SpikenetError(
+                    f"initial value of {self.name}.{name} must be a scalar or have shape ({self.size},); got shape {array.shape}"
+                )
+            require_finite(f"initial value of {self.name}.{name}", array)
+            self.initial[name] = array
+        return self
+
+    def state_names(self) -> set[str]:
+        if self.is_source:
+            return set()
+        names = set(self.model.state_units())
+        names.update(self.network.channel_names(self))
+        return names
+
+    def __len__(self) -> int:
+        return self.size
+
+
+@dataclass(eq=False)
+class Projection:
+    """Synapses from one population to another. Created by :meth:`Network.connect`.
+
+    Attributes
+    ----------
+    synapses : Synapses
+        The realised synapse list (CSR order).
+    weights : numpy.ndarray
+        float64 per synapse, in the synapse model's weight unit (mV, pA or nS).
+    delay_steps : numpy.ndarray
+        int64 per synapse: transmission delay in steps of dt.
+    """
+
+    name: str
+    pre: Population
+    post: Population
+    rule: Any
+    synapse: SynapseModel
+    synapses: Synapses
+    weights: np.ndarray = field(repr=False)
+    delay_steps: np.ndarray = field(repr=False)
+
+    @property
+    def n_synapses(self) -> int:
+        return self.synapses.n_synapses
+
+    def delays_ms(self) -> np.ndarray:
+        return self.delay_steps * self.pre.network.dt
+
+    def __repr__(self) -> str:
+        return f"Projection({self.name!r}, {self.n_synapses} synapses, {type(self.synapse).__name__})"
+
+
+@dataclass(eq=False)
+class CurrentInput:
+    """An injected current (pA): constant, or a table of values sampled every ``dt_values`` ms.
+
+    ``values`` has shape (size,) or () for a constant, (T,) or (T, size) for a time-varying
+    current (value ``values[k]`` applies for t in [k * dt_values, (k + 1) * dt_values); the last
+    value holds afterwards, as Brian2's ``TimedArray`` does).
+    """
+
+    population: Population
+    values: np.ndarray
+    dt_values: float | None
+
+    @property
+    def is_constant(self) -> bool:
+        return self.dt_values is None
+
+
+def _realise_values(name: str, value: Any, n: int, rng: np.random.Generator, order: np.ndarray | None) -> np.ndarray:
+    if isinstance(value, (Uniform, Normal)):
+        return value.sample(rng, n)
+    array = np.asarray(value, dtype=np.float64)
+    if array.ndim == 0:
+        require_finite(name, array)
+        return np.full(n, float(array))
+    if array.shape != (n,):
+        raise SpikenetError(f"{name} array must have shape ({n},) (one per synapse); got shape {array.shape}")
+    require_finite(name, array)
+    return array[order] if order is not None else array.copy()
+
+
+class Network:
+    """A spiking network description.
+
+    Parameters
+    ----------
+    dt : float
+        Time step in ms (> 0).
+    seed : int
+        Seed for connectivity and random parameters drawn at description time.
+    """
+
+    def __init__(self, dt: float = 0.1, seed: int = 0) -> None:
+        require_positive("dt (ms)", dt)
+        self.dt = float(dt)
+        self.seed = int(seed)
+        self.populations: dict[str, Population] = {}
+        self.projections: list[Projection] = []
+        self.currents: list[CurrentInput] = []
+        self._connect_counter = 0
+        self._compiled: dict = {}
+
+    # -- populations ---------------------------------------------------------------------
+    def _add_population(self, name: str, size: int, model: Any) -> Population:
+        if not isinstance(name, str) or not name.isidentifier():
+            raise SpikenetError(f"population name must be a Python identifier; got {name!r}")
+        if name in self.populations:
+            raise SpikenetError(f"population name {name!r} is already used in this network")
+        size = require_positive_int(f"size of population {name!r}", size)
+        check_neuron_model(model, name)
+        if getattr(model, "is_source", False):
+            model.validate(size, self.dt)
+        elif hasattr(model, "validate"):
+            model.validate(self.dt)
+        population = Population(name, size, model, self)
+        self.populations[name] = population
+        self._compiled.clear()
+        return population
+
+    def population(self, name: str, size: int, model: Any) -> Population:
+        """Add ``size`` neurons of ``model`` (e.g. :class:`neurons.LIF`)."""
+        return self._add_population(name, size, model)
+
+    def poisson_source(self, name: str, size: int, rates: float | np.ndarray) -> Population:
+        """Add ``size`` independent Poisson spike trains with the given rates (Hz)."""
+        return self._add_population(name, size, PoissonSource(rates))
+
+    def spike_source(self, name: str, size: int, indices: np.ndarray, times: np.ndarray) -> Population:
+        """Add ``size`` neurons that spike at the given times (ms) — Brian2's SpikeGeneratorGroup."""
+        return self._add_population(name, size, SpikeSource(np.asarray(indices), np.asarray(times, dtype=np.float64)))
+
+    def _check_own(self, population: Any, role: str) -> Population:
+        if not isinstance(population, Population):
+            raise SpikenetError(f"{role} must be a Population of this network; got {type(population).__name__}")
+        if population.network is not self or self.populations.get(population.name) is not population:
+            raise SpikenetError(f"{role} population {population.name!r} belongs to another network")
+        return population
+
+    # -- projections ---------------------------------------------------------------------
+    def connect(
+        self,
+        pre: Population,
+        post: Population,
+        rule: ConnectivityRule,
+        synapse: SynapseModel = Delta(),
+        weight: Any = 1.0,
+        delay: Any = 0.0,
+        name: str | None = None,
+        seed: int | None = None,
+    ) -> Projection:
+        """Connect ``pre`` to ``post``.
+
+        Parameters
+        ----------
+        rule : connectivity rule
+            :class:`FixedProbability`, :class:`FixedInDegree`, :class:`FixedOutDegree`,
+            :class:`OneToOne`, :class:`AllToAll` or :class:`FromIndices`.
+        synapse : synapse model
+            :class:`Delta`, :class:`CurrentExp` or :class:`ConductanceExp`.
+        weight : float, array (one per synapse, in the rule's order) or distribution
+            In the synapse model's unit (mV for Delta onto v, pA for CurrentExp, nS for ConductanceExp).
+        delay : float, array or distribution
+            Transmission delay in ms: >= 0 and a multiple of dt.
+        seed : int, optional
+            Seed for this projection's random draws (default: derived from the network seed).
+        """
+        pre = self._check_own(pre, "pre")
+        post = self._check_own(post, "post")
+        if post.is_source:
+            raise SpikenetError(f"post population {post.name!r} is a spike source and cannot receive synapses")
+        if not isinstance(synapse, (Delta, CurrentExp, ConductanceExp)):
+            raise SpikenetError(f"synapse must be Delta, CurrentExp or ConductanceExp; got {type(synapse).__name__}")
+        if isinstance(synapse, Delta) and synapse.target not in post.model.state_units():
+            raise SpikenetError(
+                f"Delta.target {synapse.target!r} is not a state variable of {post.name!r}; known: {sorted(post.model.state_units())}"
+            )
+        if not hasattr(rule, "build"):
+            raise SpikenetError(f"rule must be a connectivity rule; got {type(rule).__name__}")
+        name = name or f"{pre.name}->{post.name}"
+        if any(p.name == name for p in self.projections):
+            name = f"{name}#{len(self.projections)}"
+        if seed is None:
+            seed_sequence = np.random.SeedSequence([self.seed, self._connect_counter])
+        else:
+            seed_sequence = np.random.SeedSequence(int(seed))
+        self._connect_counter += 1
+        rng = np.random.default_rng(seed_sequence)
+        synapses = rule.build(pre.size, post.size, rng, same_population=pre is post)
+        order = None
+        if isinstance(rule, FromIndices):
+            order = np.lexsort((synapses.post, synapses.pre))
+            synapses = Synapses(synapses.pre[order], synapses.post[order], pre.size, post.size)
+        n = synapses.n_synapses
+        weights = _realise_values(f"weight of projection {name!r}", weight, n, rng, order)
+        delays_ms = _realise_values(f"delay of projection {name!r}", delay, n, rng, order)
+        if np.any(delays_ms < 0):
+            raise SpikenetError(f"delay of projection {name!r} must be >= 0 ms; got {delays_ms.min()!r} ms")
+        delay_steps = np.round(delays_ms / self.dt)
+        off_grid = ~np.isclose(delay_steps * self.dt, delays_ms, rtol=1e-9, atol=1e-9)
+        if np.any(off_grid):
+            raise SpikenetError(
+                f"delay of projection {name!r} must be a multiple of dt = {self.dt} ms; got {delays_ms[off_grid][0]!r} ms"
+            )
+        projection = Projection(name, pre, post, rule, synapse, synapses, weights, delay_steps.astype(np.int64))
+        self.projections.append(projection)
+        self._compiled.clear()
+        return projection
+
+    # -- currents ------------------------------------------------------------------------
+    def current(self, population: Population, amplitude: Any, dt_values: float | None = None) -> CurrentInput:
+        """Inject a current in pA.
+
+        ``amplitude`` is a scalar or (size,) array for a constant current, or — with
+        ``dt_values`` (ms) — a (T,) or (T, size) table of values, value k applying from
+        ``k * dt_values`` ms (the last one holds afterwards).
+        """
+        population = self._check_own(population, "population")
+        if population.is_source:
+            raise SpikenetError(f"population {population.name!r} is a spike source and takes no current")
+        values = np.asarray(amplitude, dtype=np.float64)
+        require_finite(f"current amplitude for {population.name!r} (pA)", values)
+        if dt_values is None:
+            if values.ndim == 0:
+                values = np.full(population.size, float(values))
+            if values.shape != (population.size,):
+                raise SpikenetError(
+                    f"constant current for {population.name!r} must be a scalar or have shape ({population.size},); got {values.shape}"
+                )
+        else:
+            require_positive("dt_values (ms)", dt_values)
+            steps_from_duration("dt_values", dt_values, self.dt, allow_zero=False)
+            if values.ndim == 1:
+                values = np.repeat(values[:, None], population.size, axis=1)
+            if values.ndim != 2 or values.shape[1] != population.size or values.shape[0] < 1:
+                raise SpikenetError(
+                    f"time-varying current for {population.name!r} must have shape (T,) or (T, {population.size}); got {np.shape(amplitude)}"
+                )
+        current = CurrentInput(population, values, None if dt_values is None else float(dt_values))
+        self.currents.append(current)
+        self._compiled.clear()
+        return current
+
+    # -- derived facts -------------------------------------------------------------------
+    def channels(self, population: Population) -> list[Any]:
+        """The synaptic channels of a population: one per distinct non-delta synapse model, in order of first use."""
+        channels: list[Any] = []
+        for projection in self.projections:
+            if projection.post is population and not isinstance(projection.synapse, Delta):
+                if projection.synapse not in channels:
+                    channels.append(projection.synapse)
+        return channels
+
+    def channel_names(self, population: Population) -> list[str]:
+        """State names of the population's synaptic channels: ``I_syn<k>`` (pA) or ``g_syn<k>`` (nS)."""
+        return [channel_name(c, k) for k, c in enumerate(self.channels(population))]
+
+    # -- running -------------------------------------------------------------------------
+    def compile(self, precision: str = "float32", engine: str = "event"):
+        """Build the jitted engine for this network (cached until the description changes).
+
+        Parameters
+        ----------
+        precision : ``"float32"`` (default, fast) or ``"float64"`` (parity tests).
+        engine : ``"event"`` (only rows of spiking neurons are touched) or ``"dense"``
+            (the reference path, ``spikes @ W`` every step).
+        """
+        from spikenet.engine import CompiledNetwork
+
+        key = (precision, engine)
+        if key not in self._compiled:
+            self._compiled[key] = CompiledNetwork(self, precision=precision, engine=engine)
+        return self._compiled[key]
+
+    def run(self, duration: float, seed: int = 0, monitors: tuple = (), precision: str = "float32",
+            engine: str = "event", chunk_steps: int | None = None, progress: bool | None = None):
+        """Simulate ``duration`` ms from the initial state; returns a :class:`spikenet.Result`."""
+        return self.compile(precision=precision, engine=engine).run(
+            duration, seed=seed, monitors=monitors, chunk_steps=chunk_steps, progress=progress
+        )
+
+
+def channel_name(synapse: Any, index: int) -> str:
+    return f"{'g' if isinstance(synapse, ConductanceExp) else 'I'}_syn{index}"

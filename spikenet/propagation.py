@@ -1,0 +1,157 @@
+"""Event propagation: deliver the spikes of one step, touching only the rows of neurons that spiked.
+
+Spikes are packed into 32-bit words; the j-th spike of the step is found by a rank/select
+search over per-word bit counts (no cumulative sum over neurons, no sort). The number of
+rows gathered adapts to the step's spike count: a ``lax.switch`` picks the smallest buffer
+among a few capacities, and the largest capacity loops over blocks, so every spike is
+delivered whatever the burst size — no spike can be dropped.
+
+Rows are stored ELL style: ``targets[N_pre + 1, K]`` (indices into the flat input buffer of
+the run, padded with an out-of-range sentinel that the scatter drops) and ``weights``; the
+extra last row is all padding and stands in for "no spike".
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+WORD_BITS = 32
+LARGEST_BLOCK = 16384
+SMALLEST_BUCKET = 16
+
+
+def pack_spikes(spiked: jnp.ndarray) -> jnp.ndarray:
+    """Pack a boolean vector into uint32 words (bit b of word w is neuron 32 w + b)."""
+    n = spiked.shape[0]
+    n_words = -(-n // WORD_BITS)
+    padded = jnp.pad(spiked, (0, n_words * WORD_BITS - n)).reshape(n_words, WORD_BITS)
+    shifts = jnp.arange(WORD_BITS, dtype=jnp.uint32)
+    return jnp.sum(padded.astype(jnp.uint32) << shifts, axis=1, dtype=jnp.uint32)
+
+
+def unpack_spikes(words: np.ndarray, n: int) -> np.ndarray:
+    """Host inverse of :func:`pack_spikes` for an array (..., n_words) of words -> (..., n) bool."""
+    as_bytes = np.ascontiguousarray(words.astype("<u4")).view(np.uint8)
+    bits = np.unpackbits(as_bytes.reshape(*words.shape[:-1], -1), axis=-1, bitorder="little")
+    return bits[..., :n].astype(bool)
+
+
+def bucket_capacities(n_pre: int) -> list[int]:
+    """Buffer sizes (number of spiking neurons) tried per step: 16, 64, 256, ... up to a block."""
+    capacities = []
+    capacity = SMALLEST_BUCKET
+    while capacity < min(n_pre, LARGEST_BLOCK):
+        capacities.append(capacity)
+        capacity *= 4
+    capacities.append(min(max(n_pre, 1), LARGEST_BLOCK))
+    return capacities
+
+
+def _select(words: jnp.ndarray, word_counts: jnp.ndarray, cumulative: jnp.ndarray, ranks: jnp.ndarray, n_pre: int) -> jnp.ndarray:
+    """Neuron index of the ``ranks``-th spike (0-based); ``n_pre`` (the padding row) past the last spike."""
+    n_words = words.shape[0]
+    method = "compare_all" if n_words <= 128 else "scan_unrolled"
+    word = jnp.searchsorted(cumulative, ranks, side="right", method=method).astype(jnp.int32)
+    valid = word < n_words
+    word = jnp.minimum(word, n_words - 1)
+    rank_in_word = (ranks - (cumulative[word] - word_counts[word])).astype(jnp.uint32)
+    bits = words[word]
+    base = jnp.zeros_like(rank_in_word)
+    for width in (16, 8, 4, 2, 1):
+        mask = jnp.uint32((1 << width) - 1)
+        low = lax.population_count((bits >> base) & mask)
+        go_high = rank_in_word >= low
+        rank_in_word = jnp.where(go_high, rank_in_word - low, rank_in_word)
+        base = jnp.where(go_high, base + width, base)
+    index = word * WORD_BITS + base.astype(jnp.int32)
+    return jnp.where(valid, index, n_pre)
+
+
+def deliver_events(buffer: jnp.ndarray, words: jnp.ndarray, targets: jnp.ndarray, weights: jnp.ndarray,
+                   out_degrees: jnp.ndarray, shift: jnp.ndarray | None = None, wrap: int | None = None):
+    """Scatter-add the rows of the neurons whose bits are set in ``words`` into ``buffer``.
+
+    Parameters
+    ----------
+    buffer : flat float array receiving the weights.
+    words : packed spikes of the pre-synaptic population.
+    targets, weights : ELL rows (n_pre + 1, K); ``targets`` index ``buffer``; out-of-range entries
+        (the padding) are dropped.
+    out_degrees : (n_projections, n_pre + 1) int32 synapses per row and projection (events counted).
+    shift, wrap : for the delay ring buffer: ``targets`` hold ``target + delay * T`` and the index
+        used is ``(targets + shift) mod wrap`` (one subtraction: both terms are below ``wrap``);
+        padding must then be >= 2 * wrap.
+
+    Returns
+    -------
+    buffer, events : the updated buffer and the int32 events per projection in this step.
+    """
+    n_pre = targets.shape[0] - 1
+    word_counts = lax.population_count(words).astype(jnp.int32)
+    cumulative = jnp.cumsum(word_counts)
+    total = cumulative[-1]
+    capacities = bucket_capacities(n_pre)
+
+    def scatter(buffer, events, ranks):
+        rows = _select(words, word_counts, cumulative, ranks, n_pre)
+        row_targets = targets[rows]
+        if shift is not None:
+            row_targets = row_targets + shift
+            row_targets = jnp.where((row_targets >= wrap) & (row_targets < 2 * wrap), row_targets - wrap, row_targets)
+        buffer = buffer.at[row_targets.reshape(-1)].add(weights[rows].reshape(-1), mode="drop")
+        events = events + jnp.sum(out_degrees[:, rows], axis=1, dtype=jnp.int32)
+        return buffer, events
+
+    events0 = jnp.zeros(out_degrees.shape[0], jnp.int32)
+
+    def make_branch(capacity: int, last: bool):
+        def branch(buffer):
+            ranks = jnp.arange(capacity, dtype=jnp.int32)
+            if not last or capacity >= n_pre:
+                return scatter(buffer, events0, ranks)
+            n_blocks = (total + capacity - 1) // capacity
+
+            def body(block, carry):
+                return scatter(*carry, ranks + block * capacity)
+
+            return lax.fori_loop(0, n_blocks, body, (buffer, events0))
+
+        return branch
+
+    branches = [make_branch(c, i == len(capacities) - 1) for i, c in enumerate(capacities)]
+    if len(branches) == 1:
+        return branches[0](buffer)
+    thresholds = jnp.asarray(capacities[:-1], dtype=jnp.int32)
+    which = jnp.sum(total > thresholds).astype(jnp.int32)
+    return lax.switch(which, branches, buffer)
+
+
+def build_rows(n_pre: int, pre_lists: list[np.ndarray], target_lists: list[np.ndarray], value_lists: list[list[np.ndarray]],
+               sentinel: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Merge several synapse lists sharing one pre-synaptic population into padded ELL rows.
+
+    Returns ``targets`` (n_pre + 1, K) int64 padded with ``sentinel`` and one (n_pre + 1, K)
+    array per entry of ``value_lists`` (padded with 0).
+    """
+    pre = np.concatenate(pre_lists) if pre_lists else np.zeros(0, np.int64)
+    target = np.concatenate(target_lists) if target_lists else np.zeros(0, np.int64)
+    values = [np.concatenate(v) if v else np.zeros(0) for v in value_lists]
+    order = np.argsort(pre, kind="stable")
+    pre, target = pre[order], target[order]
+    values = [v[order] for v in values]
+    degree = np.bincount(pre, minlength=n_pre)
+    width = max(int(degree.max()) if degree.size else 0, 1)
+    starts = np.zeros(n_pre + 1, np.int64)
+    np.cumsum(degree, out=starts[1:])
+    slot = np.arange(pre.size) - starts[pre]
+    targets = np.full((n_pre + 1, width), sentinel, dtype=np.int64)
+    targets[pre, slot] = target
+    value_arrays = []
+    for v in values:
+        array = np.zeros((n_pre + 1, width), dtype=v.dtype)
+        array[pre, slot] = v
+        value_arrays.append(array)
+    return targets, value_arrays
