@@ -1,5 +1,9 @@
 """Neuron models that follow :mod:`spikenet.neuron_protocol`."""
 
+from neurons.adex import NAUD_2008_PRESETS, AdEx, AdExPreset
+from neurons.alif import ALIF
+from neurons.hodgkin_huxley import HodgkinHuxley
+from neurons.izhikevich import IZHIKEVICH_2003_PRESETS, Izhikevich
 from neurons.lif import LIF
 
-__all__ = ["LIF"]
+__all__ = ["ALIF", "AdEx", "AdExPreset", "HodgkinHuxley", "IZHIKEVICH_2003_PRESETS", "Izhikevich", "LIF", "NAUD_2008_PRESETS"]

@@ -103,6 +103,12 @@ class LIF:
         countdown = jnp.where(spiked, refractory_steps(self.refractory, dt), state["refractory_countdown"])
         return {**state, "refractory_countdown": countdown.astype(state["refractory_countdown"].dtype)}, spiked
 
+    def apply_delta(self, state: dict, variable: str, increment: jnp.ndarray) -> dict:
+        """Add a delta-synapse increment; like Brian2's conditional write on ``(unless refractory)``
+        variables, v ignores input while the neuron is refractory (including its spike step)."""
+        gated = jnp.where(state["refractory_countdown"] == 0, increment, 0.0) if variable == "v" else increment
+        return {**state, variable: state[variable] + gated}
+
     def reset(self, state: dict, spiked: jnp.ndarray) -> dict:
         return {**state, "v": jnp.where(spiked, self.v_reset, state["v"])}
 
