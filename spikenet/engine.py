@@ -315,31 +315,33 @@ class CompiledNetwork:
                     for delay, matrix in dense:
                         contribution = spikes_float @ matrix
                         if out.delayed:
+                            # 2-D row indexing: a flat dynamic_slice/dynamic_update_slice pair on
+                            # the ring was miscompiled by XLA:CPU (jaxlib 0.10.2) inside the step.
                             target_slot = (slot + delay) % ring_slots
-                            start = target_slot * buffer_size
-                            current_slot = lax.dynamic_slice(ring, (start,), (buffer_size,))
-                            ring = lax.dynamic_update_slice(ring, current_slot + contribution, (start,))
+                            ring = ring.reshape(ring_slots, buffer_size).at[target_slot].add(contribution).reshape(-1)
                         else:
                             inbox = inbox + contribution
                     spikes_int = jnp.concatenate([spiked[name].astype(jnp.int32), jnp.zeros(1, jnp.int32)])
                     ev = degrees @ spikes_int
                 events.append(ev)
             if ring_slots:
-                start = slot * buffer_size
-                inbox = inbox + lax.dynamic_slice(ring, (start,), (buffer_size,))
-                ring = lax.dynamic_update_slice(ring, jnp.zeros(buffer_size, dtype), (start,))
+                ring_rows = ring.reshape(ring_slots, buffer_size)  # see the note on the dense path
+                inbox = inbox + ring_rows[slot]
+                ring = ring_rows.at[slot].set(0.0).reshape(-1)
             for population in self.neuron_populations:
                 name = population.name
                 size = population.size
                 if self.channels[name]:
                     offsets = [self.channel_offsets[(name, c)] for c in self.channels[name]]
-                    increments = jnp.stack([lax.dynamic_slice(inbox, (o,), (size,)) for o in offsets])
+                    increments = jnp.stack([inbox[o:o + size] for o in offsets])
                     channels[name] = channels[name] + increments
                 for (target_population, variable), offset in self.delta_offsets.items():
                     if target_population == name:
-                        state = dict(neurons[name])
-                        state[variable] = state[variable] + lax.dynamic_slice(inbox, (offset,), (size,))
-                        neurons[name] = state
+                        increment = inbox[offset:offset + size]
+                        if hasattr(population.model, "apply_delta"):
+                            neurons[name] = population.model.apply_delta(neurons[name], variable, increment)
+                        else:
+                            neurons[name] = {**neurons[name], variable: neurons[name][variable] + increment}
             # 4. resets.
             for population in self.neuron_populations:
                 neurons[population.name] = population.model.reset(neurons[population.name], spiked[population.name])

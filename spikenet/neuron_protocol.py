@@ -63,6 +63,10 @@ class NeuronModel(Protocol):
     def reset(self, state: dict, spiked: Any) -> dict:
         """Apply the reset to the neurons that spiked."""
 
+    # Optional: ``apply_delta(state, variable, increment) -> state`` adds delta-synapse input
+    # (default: plain addition). LIF uses it to ignore input while refractory, as Brian2's
+    # conditional write on ``(unless refractory)`` variables does.
+
     def brian2_model(self, input_current: str) -> dict:
         """Brian2 form of the model (keys ``equations``, ``threshold``, ``reset``, ``refractory``,
         ``namespace``); ``input_current`` is the name of the synaptic/external current (amp) the

@@ -1,0 +1,177 @@
+"""Build the same network in Brian2 from a spikenet description, so a user can run both.
+
+The export carries the exact synapse lists (``Synapses.connect(i=..., j=...)``), weights,
+delays, initial state, injected currents (``TimedArray`` for time-varying ones), Poisson and
+explicit spike sources, and the integration scheme of each population. Synaptic channels
+become variables of the post-synaptic group (``g_syn0``, ``I_syn0``, ...), shared by the
+pathways that use them — the Brian2 idiom ``ge += we``.
+
+Examples
+--------
+>>> exported = to_brian2(net, spike_monitors=["exc"])      # doctest: +SKIP
+>>> exported.run(1000.0)                                    # ms  # doctest: +SKIP
+>>> times_ms, indices = exported.spikes("exc")              # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from spikenet.network import Network, channel_name
+from spikenet.sources import PoissonSource, SpikeSource
+from spikenet.synapses import ConductanceExp, CurrentExp, Delta
+
+_UNIT_NAMES = {"ms": "ms", "mV": "mV", "pA": "pA", "nS": "nS", "pF": "pF", "Hz": "Hz", "1": None, "": None,
+               "uA": "uA", "uF": "uF", "mS": "msiemens", "uS": "usiemens", "nA": "nA", "uA/cm2": None}
+
+
+def _brian2_unit(b2: Any, unit: str):
+    if unit in ("1", "", None):
+        return 1.0
+    name = _UNIT_NAMES.get(unit, unit)
+    return getattr(b2, name)
+
+
+def _unit_string(unit: str) -> str:
+    """Brian2 unit name for the dimension of a state variable declared in spikenet units."""
+    return {"mV": "volt", "pA": "amp", "nS": "siemens", "ms": "second", "1": "1", "": "1"}.get(unit, unit)
+
+
+@dataclass
+class Brian2Network:
+    """A Brian2 network built from a spikenet network."""
+
+    network: Any
+    groups: dict[str, Any]
+    synapses: dict[str, Any]
+    spike_monitors: dict[str, Any] = field(default_factory=dict)
+    state_monitors: dict[str, Any] = field(default_factory=dict)
+
+    def run(self, duration_ms: float, report: str | None = None) -> None:
+        import brian2 as b2
+
+        self.network.run(duration_ms * b2.ms, report=report)
+
+    def spikes(self, population: str) -> tuple[np.ndarray, np.ndarray]:
+        """(times in ms, indices) recorded for ``population``."""
+        import brian2 as b2
+
+        monitor = self.spike_monitors[population]
+        return np.asarray(monitor.t / b2.ms), np.asarray(monitor.i)
+
+
+def to_brian2(network: Network, spike_monitors: Sequence[str] = (), state_monitors: dict[str, Sequence[str]] | None = None,
+              float64: bool = True) -> Brian2Network:
+    """Build ``network`` in Brian2 (the current Brian2 device and code-generation target).
+
+    Parameters
+    ----------
+    network : spikenet.Network
+    spike_monitors : names of populations to record spikes from.
+    state_monitors : population name -> variables to record every step.
+    float64 : use double precision in Brian2 (its default).
+    """
+    import brian2 as b2
+
+    b2.prefs.core.default_float_dtype = b2.float64 if float64 else b2.float32
+    dt = network.dt
+    groups: dict[str, Any] = {}
+    objects: list[Any] = []
+    for population in network.populations.values():
+        model = population.model
+        name = population.name
+        if isinstance(model, PoissonSource):
+            group = b2.PoissonGroup(population.size, rates=model.rates_array(population.size) * b2.Hz, name=name, dt=dt * b2.ms)
+        elif isinstance(model, SpikeSource):
+            group = b2.SpikeGeneratorGroup(population.size, np.asarray(model.indices, dtype=np.int64),
+                                           np.asarray(model.times, dtype=np.float64) * b2.ms, name=name, dt=dt * b2.ms)
+        else:
+            group = _neuron_group(b2, network, population)
+        groups[name] = group
+        objects.append(group)
+
+    synapses: dict[str, Any] = {}
+    for k, projection in enumerate(network.projections):
+        post = projection.post
+        if isinstance(projection.synapse, Delta):
+            target = projection.synapse.target
+            unit = post.model.state_units()[target]
+        else:
+            target = channel_name(projection.synapse, network.channels(post).index(projection.synapse))
+            unit = "nS" if isinstance(projection.synapse, ConductanceExp) else "pA"
+        synapse_object = b2.Synapses(
+            groups[projection.pre.name], groups[post.name], model=f"w : {_unit_string(unit)}",
+            on_pre=f"{target}_post += w", name=f"synapses_{k}", dt=dt * b2.ms,
+        )
+        synapse_object.connect(i=projection.synapses.pre, j=projection.synapses.post)
+        synapse_object.w[:] = projection.weights * _brian2_unit(b2, unit)
+        synapse_object.delay[:] = projection.delay_steps * dt * b2.ms
+        synapses[projection.name] = synapse_object
+        objects.append(synapse_object)
+
+    exported = Brian2Network(None, groups, synapses)
+    for name in spike_monitors:
+        monitor = b2.SpikeMonitor(groups[name], name=f"spikes_{name}")
+        exported.spike_monitors[name] = monitor
+        objects.append(monitor)
+    for name, variables in (state_monitors or {}).items():
+        monitor = b2.StateMonitor(groups[name], list(variables), record=True, name=f"states_{name}", dt=dt * b2.ms)
+        exported.state_monitors[name] = monitor
+        objects.append(monitor)
+    exported.network = b2.Network(*objects)
+    return exported
+
+
+def _neuron_group(b2: Any, network: Network, population) -> Any:
+    model = population.model
+    description = model.brian2_model("I_input")
+    namespace = {key: value * _brian2_unit(b2, unit) for key, (unit, value) in description["namespace"].items()}
+    lines = [description["equations"]]
+    input_terms = []
+    channels = network.channels(population)
+    for k, channel in enumerate(channels):
+        name = channel_name(channel, k)
+        namespace[f"tau_{name}"] = channel.tau * b2.ms
+        if isinstance(channel, ConductanceExp):
+            lines.append(f"d{name}/dt = -{name}/tau_{name} : siemens")
+            namespace[f"E_{name}"] = channel.e_rev * b2.mV
+            input_terms.append(f"{name}*(E_{name} - v)")
+        elif isinstance(channel, CurrentExp):
+            lines.append(f"d{name}/dt = -{name}/tau_{name} : amp")
+            input_terms.append(name)
+    constant = np.zeros(population.size)
+    varying = []
+    for current in network.currents:
+        if current.population is not population:
+            continue
+        if current.is_constant:
+            constant = constant + current.values
+        else:
+            table_name = f"I_table_{population.name}_{len(varying)}"
+            namespace[table_name] = b2.TimedArray(current.values * b2.pA, dt=current.dt_values * b2.ms)
+            varying.append(f"{table_name}(t, i)")
+    lines.append("I_constant : amp")
+    input_terms = ["I_constant"] + varying + input_terms
+    lines.append(f"I_input = {' + '.join(input_terms)} : amp")
+    refractory = description.get("refractory")
+    group = b2.NeuronGroup(
+        population.size, "\n".join(lines), threshold=description["threshold"], reset=description["reset"],
+        refractory=(refractory[1] * _brian2_unit(b2, refractory[0])) if refractory else False,
+        method=description["method"], namespace=namespace, name=population.name, dt=network.dt * b2.ms,
+    )
+    group.I_constant = constant * b2.pA
+    units = model.state_units()
+    initial = {k: np.asarray(v, dtype=np.float64) for k, v in model.initial_state(population.size, network.dt).items()
+               if k in units}
+    initial.update({k: v for k, v in population.initial.items() if k in units})
+    for variable, values in initial.items():
+        setattr(group, variable, values * _brian2_unit(b2, units[variable]))
+    for k, channel in enumerate(channels):
+        name = channel_name(channel, k)
+        if name in population.initial:
+            unit = "nS" if isinstance(channel, ConductanceExp) else "pA"
+            setattr(group, name, population.initial[name] * _brian2_unit(b2, unit))
+    return group
