@@ -97,6 +97,11 @@ class ALIF:
         countdown = jnp.where(spiked, refractory_steps(self.refractory, dt), state["refractory_countdown"])
         return {**state, "refractory_countdown": countdown.astype(state["refractory_countdown"].dtype)}, spiked
 
+    def apply_delta(self, state: dict, variable: str, increment: jnp.ndarray) -> dict:
+        """Add a delta-synapse increment; v ignores input while refractory (Brian2's ``unless refractory``)."""
+        gated = jnp.where(state["refractory_countdown"] == 0, increment, 0.0) if variable == "v" else increment
+        return {**state, variable: state[variable] + gated}
+
     def reset(self, state: dict, spiked: jnp.ndarray) -> dict:
         return {**state, "v": jnp.where(spiked, self.v_reset, state["v"]), "a": jnp.where(spiked, state["a"] + 1.0, state["a"])}
 
