@@ -256,12 +256,12 @@ class Network:
         weights = _realise_values(f"weight of projection {name!r}", weight, n, rng, order)
         delays_ms = _realise_values(f"delay of projection {name!r}", delay, n, rng, order)
         if np.any(delays_ms < 0):
-            raise SpikenetError(f"delay of projection {name!r} must be >= 0 ms; got {delays_ms.min()!r} ms")
+            raise SpikenetError(f"delay of projection {name!r} must be >= 0 ms; got {float(delays_ms.min())!r} ms")
         delay_steps = np.round(delays_ms / self.dt)
         off_grid = ~np.isclose(delay_steps * self.dt, delays_ms, rtol=1e-9, atol=1e-9)
         if np.any(off_grid):
             raise SpikenetError(
-                f"delay of projection {name!r} must be a multiple of dt = {self.dt} ms; got {delays_ms[off_grid][0]!r} ms"
+                f"delay of projection {name!r} must be a multiple of dt = {self.dt} ms; got {float(delays_ms[off_grid][0])!r} ms"
             )
         projection = Projection(name, pre, post, rule, synapse, synapses, weights, delay_steps.astype(np.int64))
         self.projections.append(projection)
@@ -334,10 +334,11 @@ class Network:
         return self._compiled[key]
 
     def run(self, duration: float, seed: int = 0, monitors: tuple = (), precision: str = "float32",
-            engine: str = "event", chunk_steps: int | None = None, progress: bool | None = None):
-        """Simulate ``duration`` ms from the initial state; returns a :class:`spikenet.Result`."""
+            engine: str = "event", chunk_steps: int | None = None, progress: bool | None = None, resume=None):
+        """Simulate ``duration`` ms from the initial state (or from the end of ``resume``, an
+        earlier Result); returns a :class:`spikenet.Result`. See :meth:`CompiledNetwork.run`."""
         return self.compile(precision=precision, engine=engine).run(
-            duration, seed=seed, monitors=monitors, chunk_steps=chunk_steps, progress=progress
+            duration, seed=seed, monitors=monitors, chunk_steps=chunk_steps, progress=progress, resume=resume
         )
 
 

@@ -82,7 +82,7 @@ class SpikeSource:
         off_grid = ~np.isclose(steps * dt, times, rtol=1e-9, atol=1e-9)
         if off_grid.any():
             raise SpikenetError(
-                f"SpikeSource.times must be multiples of dt = {dt} ms; got {times[off_grid][0]!r} ms"
+                f"SpikeSource.times must be multiples of dt = {dt} ms; got {float(times[off_grid][0])!r} ms"
             )
         steps = steps.astype(np.int64)
         keys = steps * size + indices

@@ -23,7 +23,7 @@ def require_finite(name: str, value: Any) -> None:
     """Raise if ``value`` (scalar or array) holds NaN or infinity."""
     array = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(array)):
-        bad = array[~np.isfinite(array)].ravel()[0]
+        bad = array[~np.isfinite(array)].ravel()[0].item()
         raise SpikenetError(f"{name} must be finite; got {bad!r}")
 
 
@@ -32,7 +32,7 @@ def require_positive(name: str, value: Any, unit: str = "") -> None:
     require_finite(name, value)
     array = np.asarray(value, dtype=float)
     if np.any(array <= 0):
-        bad = array[array <= 0].ravel()[0]
+        bad = array[array <= 0].ravel()[0].item()
         raise SpikenetError(f"{name} must be > 0 {unit}".rstrip() + f"; got {bad!r}")
 
 
@@ -41,7 +41,7 @@ def require_non_negative(name: str, value: Any, unit: str = "") -> None:
     require_finite(name, value)
     array = np.asarray(value, dtype=float)
     if np.any(array < 0):
-        bad = array[array < 0].ravel()[0]
+        bad = array[array < 0].ravel()[0].item()
         raise SpikenetError(f"{name} must be >= 0 {unit}".rstrip() + f"; got {bad!r}")
 
 
@@ -51,7 +51,7 @@ def require_in_range(name: str, value: Any, low: float, high: float) -> None:
     array = np.asarray(value, dtype=float)
     outside = (array < low) | (array > high)
     if np.any(outside):
-        bad = array[outside].ravel()[0]
+        bad = array[outside].ravel()[0].item()
         raise SpikenetError(f"{name} must be in [{low}, {high}]; got {bad!r}")
 
 
