@@ -1,1 +1,30 @@
-"""hardware package."""
+"""Hardware models: chips as data, mapping onto cores and crossbars, energy from counted events,
+and the dense GPU/CPU baseline.
+
+Typical use::
+
+    import hardware
+    result = net.run(1000.0)
+    report = hardware.estimate(result.counts, net, "loihi")
+    print(report.summary())
+    dense = hardware.dense_baseline(result.counts, net, "h100")
+"""
+
+from hardware.analog_noise import PerturbedWeights, adc_quantise, perturb_network_weights, perturb_weights
+from hardware.chip import ChipModel, chip_from_dict, load_chip
+from hardware.coefficients import Coefficient, HardwareModelError
+from hardware.crossbar import CrossbarMapping, map_crossbars
+from hardware.dense import DenseBaseline, ann_workload, clock_driven_workload, dense_baseline, neurobench_ops
+from hardware.energy import check_counts, estimate
+from hardware.mapping import Mapping, map_network
+from hardware.presets import available_chips, get_chip
+from hardware.quantisation import QuantisationReport, quantise_weights
+from hardware.report import EnergyReport, EnergyTerm
+
+__all__ = [
+    "ChipModel", "Coefficient", "CrossbarMapping", "DenseBaseline", "EnergyReport", "EnergyTerm",
+    "HardwareModelError", "Mapping", "PerturbedWeights", "QuantisationReport", "adc_quantise", "ann_workload",
+    "available_chips", "check_counts", "chip_from_dict", "clock_driven_workload", "dense_baseline", "estimate",
+    "get_chip", "load_chip", "map_crossbars", "map_network", "neurobench_ops", "perturb_network_weights",
+    "perturb_weights", "quantise_weights",
+]
