@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hardware.coefficients import Coefficient, HardwareModelError, coefficient_from_dict
@@ -157,6 +157,21 @@ class ChipModel:
         if key not in self.analog:
             raise HardwareModelError(f"chip {self.name!r} ({self.origin}) has no analog field {key!r}")
         return float(self.analog[key].value)
+
+    def at_operating_point(self, **values: float) -> "ChipModel":
+        """A copy with some ``operating_point`` values changed (e.g. ``clock_mhz=1.3``), sources kept.
+
+        Only per-term models scale with an operating point; an all-in chip raises, since its
+        figure holds at its published point only.
+        """
+        if self.scope == "all-in":
+            raise HardwareModelError(f"chip {self.name!r} is priced by all-in figures measured at one operating point")
+        point = dict(self.operating_point)
+        for key, value in values.items():
+            if key not in point:
+                raise HardwareModelError(f"chip {self.name!r} has no operating_point.{key}; known: {sorted(point)}")
+            point[key] = replace(point[key], note=f"changed from {point[key].value:g} by the user", value=float(value))
+        return replace(self, operating_point=point)
 
     def all_coefficients(self) -> dict[str, Coefficient]:
         out: dict[str, Coefficient] = {}
