@@ -1,0 +1,150 @@
+"""Energy vs activity: one fixed network swept over input rates, priced on every chip preset and
+on the dense baseline; the crossover rate where the SNN on a chip stops beating the dense net.
+
+Network: 200 Poisson inputs -> 250 LIF neurons (fixed in-degree 50, exponential current
+synapses, weights uniform in [10, 30] pA), dt = 1 ms (a 1 ms neuromorphic tick); one inference
+= one presentation of ``--duration`` ms. Each input rate is run with spikenet's event engine and
+the counted events are priced with :func:`hardware.estimate` (real-time ticks) on every preset,
+and with :func:`hardware.dense_baseline` (equivalent ANN and clock-driven dense step) on every
+dense device.
+
+Writes ``results/energy_vs_activity/``: ``table.json`` (every estimate, terms, citations,
+crossovers), ``crossover.png`` (dynamic energy per inference vs mean firing rate) and
+``breakdown.png`` (stacked energy bars per chip vs the dense baselines at one rate).
+
+Usage: ``python -m experiments.energy_vs_activity [--quick] [--out DIR] [--reference DEVICE]``
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import hardware
+import spikenet as sn
+from hardware.plots import crossover_rate, plot_energy_breakdown, plot_energy_vs_rate
+from neurons import LIF
+from spikenet.io import write_json
+
+N_INPUT, N_LIF, IN_DEGREE = 200, 250, 50
+DEFAULT_RATES = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0)
+QUICK_RATES = (2.0, 20.0, 200.0)
+
+
+def build_network(input_rate_hz: float, seed: int = 0) -> sn.Network:
+    """The fixed network, driven at ``input_rate_hz`` (same connectivity and weights for every rate)."""
+    network = sn.Network(dt=1.0, seed=seed)
+    inputs = network.poisson_source("inputs", N_INPUT, input_rate_hz)
+    lif = network.population("lif", N_LIF, LIF(tau_m=20.0, v_rest=-60.0, v_threshold=-50.0, v_reset=-60.0,
+                                                refractory=2.0, capacitance=200.0))
+    network.connect(inputs, lif, sn.FixedInDegree(IN_DEGREE), synapse=sn.CurrentExp(tau=5.0),
+                    weight=sn.Uniform(10.0, 30.0))
+    return network
+
+
+def price_run(network: sn.Network, counts: sn.ActivityCounts) -> dict[str, Any]:
+    """Every preset's estimate of one run (errors such as 'does not fit' are recorded, not raised)."""
+    out: dict[str, Any] = {}
+    for name in hardware.available_chips():
+        chip = hardware.get_chip(name)
+        try:
+            if chip.kind == "dense":
+                baseline = hardware.dense_baseline(counts, network, chip)
+                out[name] = {"ann": baseline.ann, "clock_driven": baseline.clock_driven, "ops": baseline.ops}
+            else:
+                out[name] = {"report": hardware.estimate(counts, network, chip),
+                             "chip_only": hardware.estimate(counts, network, chip, include_management=False)}
+        except hardware.HardwareModelError as error:
+            out[name] = {"error": str(error)}
+    return out
+
+
+def run(rates: tuple[float, ...] = DEFAULT_RATES, duration_ms: float = 100.0, seed: int = 0,
+        out: Path = Path("results/energy_vs_activity"), reference: str = "h100",
+        breakdown_rate: float = 20.0) -> dict[str, Any]:
+    """Sweep, price, write the table and figures; returns the table written to ``table.json``."""
+    rows = []
+    priced_runs = []
+    for rate in rates:
+        network = build_network(rate, seed)
+        result = network.run(duration_ms, seed=seed, progress=False)
+        counts = result.counts
+        total_neurons = sum(counts.population_sizes.values())
+        mean_rate = counts.total_spikes / (total_neurons * counts.duration_ms / 1000.0)
+        priced = price_run(network, counts)
+        priced_runs.append(priced)
+        row: dict[str, Any] = {"input_rate_hz": rate, "mean_rate_hz": mean_rate,
+                               "lif_rate_hz": counts.mean_rate_hz("lif"), "counts": counts.to_dict(), "chips": {}}
+        for name, entry in priced.items():
+            if "error" in entry:
+                row["chips"][name] = {"error": entry["error"]}
+            elif "ann" in entry:
+                row["chips"][name] = {"ann": entry["ann"].to_dict(), "clock_driven": entry["clock_driven"].to_dict(),
+                                      "neurobench_ops": entry["ops"]}
+            else:
+                row["chips"][name] = {"estimate": entry["report"].to_dict(),
+                                      "dynamic_chip_only_per_inference_j": entry["chip_only"].dynamic_per_inference_j}
+        rows.append(row)
+        print(f"input {rate:6.1f} Hz: LIF {row['lif_rate_hz']:6.1f} Hz, {counts.total_synaptic_events:,} synaptic events")
+
+    mean_rates = [row["mean_rate_hz"] for row in rows]
+    chip_names = [n for n in hardware.available_chips() if hardware.get_chip(n).kind != "dense"
+                  and all("error" not in p[n] for p in priced_runs)]
+    dense_names = hardware.available_chips("dense")
+    chip_energy = {n: [p[n]["chip_only"].dynamic_per_inference_j for p in priced_runs] for n in chip_names}
+    dense_energy = {}
+    for n in dense_names:
+        dense_energy[f"{n} ANN"] = [p[n]["ann"].per_inference_j for p in priced_runs]
+        dense_energy[f"{n} clock-driven"] = [p[n]["clock_driven"].per_inference_j for p in priced_runs]
+    crossovers = {chip: {dense: crossover_rate(mean_rates, energy, dense_energy[dense]) for dense in dense_energy}
+                  for chip, energy in chip_energy.items()}
+    table = {
+        "experiment": "energy vs activity", "network": f"{N_INPUT} Poisson -> {N_LIF} LIF, in-degree {IN_DEGREE}, dt 1 ms",
+        "duration_ms_per_inference": duration_ms, "seed": seed,
+        "energy_plotted": "dynamic energy per inference: static leakage and management-core power excluded, "
+                          "real-time 1 ms ticks; dense: per inference at the stated regime",
+        "crossover_hz": crossovers,
+        "crossover_note": "mean firing rate (Hz) at which the chip's dynamic energy reaches the dense baseline's; "
+                          "null: no crossing in the swept range (cheaper throughout, or dearer from the start)",
+        "not_fitting": {n: rows[0]["chips"][n]["error"] for n in rows[0]["chips"] if "error" in rows[0]["chips"][n]},
+        "rows": rows,
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "table.json", table)
+    reference_label = f"{reference} ANN"
+    shown = {k: v for k, v in dense_energy.items() if k.endswith(" ANN") or k == f"{reference} clock-driven"}
+    plot_energy_vs_rate(mean_rates, chip_energy, shown, out / "crossover.png", reference=reference_label,
+                        title=f"{N_INPUT} Poisson -> {N_LIF} LIF: dynamic energy per inference; x = crossover vs {reference_label}")
+    index = int(np.argmin(np.abs(np.asarray(rates) - breakdown_rate)))
+    chosen = priced_runs[index]
+    reports = [chosen[n]["report"] for n in chip_names]
+    reports += [chosen[n]["ann"] for n in dense_names]
+    plot_energy_breakdown(reports, out / "breakdown.png",
+                          title=f"input {rates[index]:g} Hz: energy per inference (chips incl. static & management; "
+                                "dense: equivalent ANN)")
+    return table
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="three rates, 50 ms per inference")
+    parser.add_argument("--duration", type=float, default=None, help="ms per inference (default 100, quick 50)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--reference", default="h100", help="dense device for the crossover marks")
+    parser.add_argument("--out", type=Path, default=Path("results/energy_vs_activity"))
+    args = parser.parse_args(argv)
+    if args.reference not in hardware.available_chips("dense"):
+        parser.error(f"--reference must be one of {hardware.available_chips('dense')}")
+    rates = QUICK_RATES if args.quick else DEFAULT_RATES
+    duration = args.duration or (50.0 if args.quick else 100.0)
+    table = run(rates, duration, args.seed, args.out, args.reference)
+    print(f"crossover rates (Hz) vs {args.reference} ANN:",
+          {chip: c[f"{args.reference} ANN"] for chip, c in table["crossover_hz"].items()})
+    print(f"wrote {args.out}/table.json, crossover.png, breakdown.png")
+
+
+if __name__ == "__main__":
+    main()
