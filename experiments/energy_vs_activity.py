@@ -10,7 +10,9 @@ dense device.
 
 Writes ``results/energy_vs_activity/``: ``table.json`` (every estimate, terms, citations,
 crossovers), ``crossover.png`` (dynamic energy per inference vs mean firing rate) and
-``breakdown.png`` (stacked energy bars per chip vs the dense baselines at one rate).
+``breakdown.png`` (stacked energy bars per chip vs the dense baselines at one rate). At that rate
+the network is re-run with the weights each chip would apply (analog device noise and
+quantised conductances, or digital weight precision) to report output fidelity beside energy.
 
 Usage: ``python -m experiments.energy_vs_activity [--quick] [--out DIR] [--reference DEVICE]``
 """
@@ -62,9 +64,47 @@ def price_run(network: sn.Network, counts: sn.ActivityCounts) -> dict[str, Any]:
     return out
 
 
+def spike_counts_per_neuron(network: sn.Network, seed: int, duration_ms: float) -> np.ndarray:
+    result = network.run(duration_ms, seed=seed, monitors=[sn.SpikeMonitor("lif")], progress=False)
+    return np.bincount(result.spikes["lif"][1], minlength=N_LIF)
+
+
+def fidelity(reference: np.ndarray, perturbed: np.ndarray) -> dict[str, float]:
+    """How far the chip's output spike counts are from the ideal run's (same input spikes)."""
+    total = reference.sum()
+    correlation = float(np.corrcoef(reference, perturbed)[0, 1]) if reference.std() and perturbed.std() else float("nan")
+    return {"relative_rate_change": float((perturbed.sum() - total) / total) if total else float("nan"),
+            "count_correlation": correlation,
+            "rms_count_error": float(np.sqrt(np.mean((perturbed - reference) ** 2)))}
+
+
+def chip_fidelity(rate: float, seed: int, duration_ms: float, chips: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Re-run the network with the weights each chip would apply: analog devices (quantised
+    conductances, programming noise, 1 h drift with compensation, read noise) or digital weight
+    precision; the input spike trains are the same (same seed)."""
+    network = build_network(rate, seed)
+    ideal = spike_counts_per_neuron(network, seed, duration_ms)
+    out: dict[str, Any] = {}
+    for name in chips or hardware.available_chips():
+        chip = hardware.get_chip(name)
+        if chip.kind == "analog":
+            perturbed = hardware.perturb_network_weights(network, chip, seed=seed)
+            weights = {k: v.weights for k, v in perturbed.items()}
+            error = {k: v.stats["relative_rms_error"] for k, v in perturbed.items()}
+        elif chip.kind == "digital" and chip.limit("weight_bits"):
+            quantised = {p.name: hardware.quantise_weights(p.weights, chip.limit("weight_bits")) for p in network.projections}
+            weights = {k: v[0] for k, v in quantised.items()}
+            error = {k: v[1].relative_rms_error for k, v in quantised.items()}
+        else:
+            continue
+        counts = spike_counts_per_neuron(hardware.with_weights(network, weights), seed, duration_ms)
+        out[name] = {"weight_relative_rms_error": error, **fidelity(ideal, counts)}
+    return out
+
+
 def run(rates: tuple[float, ...] = DEFAULT_RATES, duration_ms: float = 100.0, seed: int = 0,
         out: Path = Path("results/energy_vs_activity"), reference: str = "h100",
-        breakdown_rate: float = 20.0) -> dict[str, Any]:
+        breakdown_rate: float = 20.0, fidelity_chips: tuple[str, ...] | None = None) -> dict[str, Any]:
     """Sweep, price, write the table and figures; returns the table written to ``table.json``."""
     rows = []
     priced_runs = []
@@ -101,7 +141,10 @@ def run(rates: tuple[float, ...] = DEFAULT_RATES, duration_ms: float = 100.0, se
         dense_energy[f"{n} clock-driven"] = [p[n]["clock_driven"].per_inference_j for p in priced_runs]
     crossovers = {chip: {dense: crossover_rate(mean_rates, energy, dense_energy[dense]) for dense in dense_energy}
                   for chip, energy in chip_energy.items()}
+    fidelity_rate = rates[int(np.argmin(np.abs(np.asarray(rates) - breakdown_rate)))]
     table = {
+        "fidelity_input_rate_hz": fidelity_rate,
+        "fidelity": chip_fidelity(fidelity_rate, seed, duration_ms, fidelity_chips),
         "experiment": "energy vs activity", "network": f"{N_INPUT} Poisson -> {N_LIF} LIF, in-degree {IN_DEGREE}, dt 1 ms",
         "duration_ms_per_inference": duration_ms, "seed": seed,
         "energy_plotted": "dynamic energy per inference: static leakage and management-core power excluded, "

@@ -10,7 +10,7 @@ Typical use::
     dense = hardware.dense_baseline(result.counts, net, "h100")
 """
 
-from hardware.analog_noise import PerturbedWeights, adc_quantise, perturb_network_weights, perturb_weights
+from hardware.analog_noise import PerturbedWeights, adc_quantise, perturb_network_weights, perturb_weights, with_weights
 from hardware.chip import ChipModel, chip_from_dict, load_chip
 from hardware.coefficients import Coefficient, HardwareModelError
 from hardware.crossbar import CrossbarMapping, map_crossbars
@@ -26,5 +26,5 @@ __all__ = [
     "HardwareModelError", "Mapping", "PerturbedWeights", "QuantisationReport", "adc_quantise", "ann_workload",
     "available_chips", "check_counts", "chip_from_dict", "clock_driven_workload", "dense_baseline", "estimate",
     "get_chip", "load_chip", "map_crossbars", "map_network", "neurobench_ops", "perturb_network_weights",
-    "perturb_weights", "quantise_weights",
+    "perturb_weights", "quantise_weights", "with_weights",
 ]

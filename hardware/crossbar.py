@@ -163,7 +163,10 @@ def estimate_analog(counts: Any, mapping: CrossbarMapping, chip: ChipModel, infe
         if "tile_read" not in chip.timing:
             raise HardwareModelError(f"chip {chip.name!r} has no timing.tile_read; use timing='real_time'")
         report.wall_time_s = counts.steps * chip.timing["tile_read"].seconds()
-    report.notes.append("neuron dynamics (digital periphery or host) not priced; static power not sourced")
+    updates = sum(counts.neuron_updates.values())
+    if updates:
+        report.unpriced.append(f"{updates} neuron updates (digital periphery or host; no sourced energy)")
+    report.notes.append("static power not sourced: not included")
     if mode == "event":
         report.notes.append("tile activity assumes independent firing of the rows of a tile")
     report.extra.update(totals)

@@ -117,3 +117,25 @@ def test_adc_quantisation_clips_and_rounds():
     """Signed b-bit ADC: 2^(b-1) - 1 levels per side of the full scale."""
     out = adc_quantise(np.array([0.0, 0.26, 5.0, -5.0]), bits=3, full_scale=1.5)
     assert np.allclose(out, [0.0, 0.5, 1.5, -1.5])
+
+
+def test_bit_sliced_isaac_weights_are_exact_to_16_bits():
+    """ISAAC Table I: 16-bit weights over 8 x 2-bit cells, no device noise modelled: error <= half a 16-bit step."""
+    weights = np.random.default_rng(7).normal(0.0, 1.0, 10_000)
+    out = perturb_weights(weights, get_chip("isaac"))
+    step = np.max(np.abs(weights)) / (2 ** 15 - 1)
+    assert np.max(np.abs(out.weights - weights)) <= step / 2 + 1e-15
+
+
+def test_with_weights_rerun_is_identical_when_the_chip_changes_nothing():
+    """Definition: noise and quantisation off => perturbed == original => the re-run's spikes are identical."""
+    from hardware import perturb_network_weights, with_weights
+    network = feedforward([30, 20])
+    network.projections[0].weights[:] = 40.0
+    perturbed = perturb_network_weights(network, get_chip("hermes_pcm"), quantise=False, programming_noise=False,
+                                        drift=False, read_noise=False)
+    clone = with_weights(network, perturbed)
+    first = network.run(30.0, seed=3, progress=False).counts
+    second = clone.run(30.0, seed=3, progress=False).counts
+    assert first.spikes == second.spikes and first.synaptic_events == second.synaptic_events
+    assert clone.projections[0] is not network.projections[0]

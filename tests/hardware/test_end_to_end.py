@@ -40,8 +40,9 @@ def test_crossover_rate_interpolates_in_log_log():
 def test_experiment_quick_writes_table_and_figures(tmp_path):
     """The experiment's contract: table.json with every preset, crossover.png and breakdown.png."""
     from experiments.energy_vs_activity import run
-    table = run(rates=(5.0, 50.0), duration_ms=20.0, out=tmp_path)
+    table = run(rates=(5.0, 50.0), duration_ms=20.0, out=tmp_path, fidelity_chips=("hermes_pcm",))
     assert {"crossover.png", "breakdown.png", "table.json"} <= {p.name for p in tmp_path.iterdir()}
     written = json.loads((tmp_path / "table.json").read_text())
     assert set(written["rows"][0]["chips"]) == set(hardware.available_chips())
     assert written["crossover_hz"] == json.loads(json.dumps(table["crossover_hz"]))
+    assert set(written["fidelity"]) == {"hermes_pcm"}
