@@ -121,7 +121,9 @@ class CompiledNetwork:
 
     # -- layout --------------------------------------------------------------------------
     def _layout(self) -> None:
-        """Assign every synaptic channel and delta target a segment of the flat input buffer."""
+        """Assign every synaptic channel, then every delta target, a segment of one flat buffer:
+        channels [0, channel_size) hold the channel state itself (deliveries add into it in
+        place); delta targets [channel_size, buffer_size) are per-step increments."""
         offset = 0
         self.channels: dict[str, list] = {}
         self.channel_offsets: dict[tuple[str, Any], int] = {}
@@ -132,6 +134,8 @@ class CompiledNetwork:
             for channel in channels:
                 self.channel_offsets[(population.name, channel)] = offset
                 offset += population.size
+        self.channel_size = offset
+        for population in self.neuron_populations:
             for projection in self.projections:
                 if projection.post is population and isinstance(projection.synapse, Delta):
                     key = (population.name, projection.synapse.target)
@@ -204,7 +208,8 @@ class CompiledNetwork:
     # -- state ---------------------------------------------------------------------------
     def initial_state(self) -> dict:
         """The state at t = 0 as numpy arrays: neuron states, synaptic channels and the delay buffer."""
-        neurons, channels = {}, {}
+        neurons = {}
+        channels = np.zeros(self.channel_size, dtype=self.dtype)
         for population in self.neuron_populations:
             state = {k: np.asarray(v) for k, v in population.model.initial_state(population.size, self.dt).items()}
             for name, value in population.initial.items():
@@ -213,14 +218,21 @@ class CompiledNetwork:
             neurons[population.name] = {
                 k: (v.astype(self.dtype) if np.issubdtype(v.dtype, np.floating) else v.astype(np.int32)) for k, v in state.items()
             }
-            names = [channel_name(c, k) for k, c in enumerate(self.channels[population.name])]
-            values = np.zeros((len(names), population.size), dtype=self.dtype)
-            for k, name in enumerate(names):
+            for k, channel in enumerate(self.channels[population.name]):
+                name = channel_name(channel, k)
                 if name in population.initial:
-                    values[k] = population.initial[name]
-            channels[population.name] = values
+                    offset = self.channel_offsets[(population.name, channel)]
+                    channels[offset:offset + population.size] = population.initial[name]
         ring = np.zeros(self.ring_slots * self.buffer_size, dtype=self.dtype)
         return {"neurons": neurons, "channels": channels, "ring": ring}
+
+    def channel_values(self, channels: Any, population: str, variable: str) -> Any:
+        """The values of channel ``variable`` (e.g. ``g_syn0``) of ``population`` in a flat channel array."""
+        for k, channel in enumerate(self.channels[population]):
+            if channel_name(channel, k) == variable:
+                offset = self.channel_offsets[(population, channel)]
+                return channels[offset:offset + self.network.populations[population].size]
+        raise SpikenetError(f"population {population!r} has no synaptic channel {variable!r}")
 
     def _precision_context(self):
         return jax.enable_x64(True) if self.precision == "float64" else nullcontext()
@@ -232,15 +244,15 @@ class CompiledNetwork:
         buffer_size = self.buffer_size
         ring_slots = self.ring_slots
         population_index = {p.name: i for i, p in enumerate(self.populations)}
-        # Constants per population: channel decay and drive coefficients.
-        channel_consts = {}
+        # The decay factor of every channel entry, as one flat vector (forward Euler or exact).
+        decay = np.ones(self.channel_size)
         for population in self.neuron_populations:
-            channels = self.channels[population.name]
             euler = population.model.integration == "euler"
-            decay = [1.0 - dt / c.tau if euler else math.exp(-dt / c.tau) for c in channels]
-            channel_consts[population.name] = [
-                (c, jnp.asarray(d, dtype)) for c, d in zip(channels, decay)
-            ]
+            for channel in self.channels[population.name]:
+                offset = self.channel_offsets[(population.name, channel)]
+                decay[offset:offset + population.size] = 1.0 - dt / channel.tau if euler else math.exp(-dt / channel.tau)
+        decay = jnp.asarray(decay, dtype)
+        channel_size = self.channel_size
         constant_currents = {}
         varying_currents = {}
         for current in self.network.currents:
@@ -266,26 +278,26 @@ class CompiledNetwork:
         def step(carry, raster):
             neurons, channels, ring, t = carry["neurons"], carry["channels"], carry["ring"], carry["t"]
             neurons = dict(neurons)
-            channels = dict(channels)
             # 1. groups: integrate from the values at the start of the step.
             for population in self.neuron_populations:
                 name = population.name
-                current = constant_currents.get(name, jnp.zeros(population.size, dtype))
+                size = population.size
+                current = constant_currents.get(name, jnp.zeros(size, dtype))
                 for values, steps_per_value in varying_currents.get(name, []):
                     row = jnp.minimum(t // steps_per_value, values.shape[0] - 1)
                     current = current + lax.dynamic_index_in_dim(values, row, keepdims=False)
-                conductance = jnp.zeros(population.size, dtype)
-                state_channels = channels[name]
-                for k, (channel, _) in enumerate(channel_consts[name]):
+                conductance = jnp.zeros(size, dtype)
+                for channel in self.channels[name]:
+                    offset = self.channel_offsets[(name, channel)]
+                    values = channels[offset:offset + size]
                     if isinstance(channel, ConductanceExp):
-                        conductance = conductance + state_channels[k]
-                        current = current + channel.e_rev * state_channels[k]
+                        conductance = conductance + values
+                        current = current + channel.e_rev * values
                     else:
-                        current = current + state_channels[k]
+                        current = current + values
                 neurons[name] = population.model.update(neurons[name], SynapticDrive(current, conductance), dt)
-                if channel_consts[name]:
-                    decay = jnp.stack([d for _, d in channel_consts[name]])[:, None]
-                    channels[name] = state_channels * decay
+            if channel_size:
+                channels = channels * decay
             # 2. thresholds.
             spiked = {}
             for population in self.populations:
@@ -298,8 +310,10 @@ class CompiledNetwork:
                 else:
                     spiked[name] = raster[name]
             words = {p.name: pack_spikes(spiked[p.name]) for p in self.populations}
-            # 3. synapses.
-            inbox = jnp.zeros(buffer_size, dtype)
+            # 3. synapses: zero-delay events add straight into the channel state (and into
+            # per-step increments of delta targets); delayed ones go through the ring buffer.
+            delta_size = buffer_size - channel_size
+            inbox = jnp.concatenate([channels, jnp.zeros(delta_size, dtype)]) if delta_size else channels
             events = []
             slot = t % ring_slots if ring_slots else 0
             for out, targets, weights, degrees, dense in outgoing:
@@ -328,20 +342,15 @@ class CompiledNetwork:
                 ring_rows = ring.reshape(ring_slots, buffer_size)  # see the note on the dense path
                 inbox = inbox + ring_rows[slot]
                 ring = ring_rows.at[slot].set(0.0).reshape(-1)
-            for population in self.neuron_populations:
-                name = population.name
-                size = population.size
-                if self.channels[name]:
-                    offsets = [self.channel_offsets[(name, c)] for c in self.channels[name]]
-                    increments = jnp.stack([inbox[o:o + size] for o in offsets])
-                    channels[name] = channels[name] + increments
-                for (target_population, variable), offset in self.delta_offsets.items():
-                    if target_population == name:
-                        increment = inbox[offset:offset + size]
-                        if hasattr(population.model, "apply_delta"):
-                            neurons[name] = population.model.apply_delta(neurons[name], variable, increment)
-                        else:
-                            neurons[name] = {**neurons[name], variable: neurons[name][variable] + increment}
+            channels = inbox[:channel_size] if delta_size else inbox
+            for (target_population, variable), offset in self.delta_offsets.items():
+                population = self.network.populations[target_population]
+                increment = inbox[offset:offset + population.size]
+                if hasattr(population.model, "apply_delta"):
+                    neurons[target_population] = population.model.apply_delta(neurons[target_population], variable, increment)
+                else:
+                    state = neurons[target_population]
+                    neurons[target_population] = {**state, variable: state[variable] + increment}
             # 4. resets.
             for population in self.neuron_populations:
                 neurons[population.name] = population.model.reset(neurons[population.name], spiked[population.name])
@@ -372,12 +381,10 @@ class CompiledNetwork:
                 def block(carry, block_rasters):
                     recorded = []
                     for population, variable, indices in record_indices:
-                        source = carry["neurons"][population] if variable in carry["neurons"][population] else None
-                        if source is None:
-                            k = [channel_name(c, j) for j, c in enumerate(self.channels[population])].index(variable)
-                            values = carry["channels"][population][k]
+                        if variable in carry["neurons"][population]:
+                            values = carry["neurons"][population][variable]
                         else:
-                            values = source[variable]
+                            values = self.channel_values(carry["channels"], population, variable)
                         recorded.append(values[indices])
                     carry, outputs = lax.scan(step, carry, block_rasters, length=every)
                     return carry, (tuple(recorded), outputs)
@@ -559,9 +566,8 @@ class CompiledNetwork:
             for variable, values in state.items():
                 if jnp.issubdtype(values.dtype, jnp.floating) and not bool(jnp.all(jnp.isfinite(values))):
                     bad.append((name, variable))
-        for name, values in carry["channels"].items():
-            if values.size and not bool(jnp.all(jnp.isfinite(values))):
-                bad.append((name, "synaptic channel"))
+        if carry["channels"].size and not bool(jnp.all(jnp.isfinite(carry["channels"]))):
+            bad.append(("(synaptic channels)", "synaptic channel"))
         if not bad:
             return
         # Re-run the chunk one step at a time to find the first non-finite step.
