@@ -66,7 +66,8 @@ def analytic_rate_hz(model: QuadraticIF, current_pA: float) -> float:
     if q_squared <= 0:
         return 0.0
     q = math.sqrt(q_squared)
-    period = model.capacitance / (model.k * q) * (math.atan((model.v_peak - middle) / q) - math.atan((model.v_reset - middle) / q))
+    angle = math.atan((model.v_peak - middle) / q) - math.atan((model.v_reset - middle) / q)
+    period = model.capacitance / (model.k * q) * angle
     return 1000.0 / period
 
 

@@ -77,7 +77,8 @@ class ALIF:
         return {"v": "mV", "a": "1"}
 
     def initial_state(self, size: int, dt: float) -> dict[str, np.ndarray]:
-        return {"v": np.full(size, float(self.v_rest)), "a": np.zeros(size), "refractory_countdown": np.zeros(size, dtype=np.int32)}
+        return {"v": np.full(size, float(self.v_rest)), "a": np.zeros(size),
+                "refractory_countdown": np.zeros(size, dtype=np.int32)}
 
     def update(self, state: dict, drive: SynapticDrive, dt: float) -> dict:
         v, a = state["v"], state["a"]

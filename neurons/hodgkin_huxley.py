@@ -10,7 +10,7 @@ import numpy as np
 from neurons.lif import refractory_steps
 from neurons.parameters import check_finite, check_integration, check_non_negative, check_positive
 from spikenet.neuron_protocol import INTEGRATION_SCHEMES, SynapticDrive
-from spikenet.validation import SpikenetError, require_non_negative
+from spikenet.validation import SpikenetError, require_non_negative, require_positive
 
 KINETICS = ("traub_miles", "squid_1952")
 
@@ -130,7 +130,8 @@ class HodgkinHuxley:
             raise SpikenetError(f"HodgkinHuxley.kinetics must be one of {KINETICS}; got {self.kinetics!r}")
         check_positive("HodgkinHuxley", {"capacitance": "pF"}, self)
         check_non_negative("HodgkinHuxley", {"g_leak": "nS", "g_sodium": "nS", "g_potassium": "nS"}, self)
-        check_finite("HodgkinHuxley", {n: "mV" for n in ("e_leak", "e_sodium", "e_potassium", "v_traub", "v_spike", "v_initial")}, self)
+        potentials = ("e_leak", "e_sodium", "e_potassium", "v_traub", "v_spike", "v_initial")
+        check_finite("HodgkinHuxley", {name: "mV" for name in potentials}, self)
         if self.refractory is not None:
             require_non_negative("HodgkinHuxley.refractory (ms)", self.refractory)
         check_integration("HodgkinHuxley", self.integration, INTEGRATION_SCHEMES)
@@ -142,7 +143,7 @@ class HodgkinHuxley:
         Per cm²: C = 1 µF, g_Na = 120, g_K = 36, g_L = 0.3 mS, E_Na = 50, E_K = −77,
         E_L = −54.387 mV. With the default 10⁴ µm², C = 100 pF and 1 µA/cm² is 100 pA.
         """
-        require_non_negative("HodgkinHuxley.squid_1952 area_um2 (µm²)", area_um2)
+        require_positive("HodgkinHuxley.squid_1952 area_um2 (µm²)", area_um2)
         per_cm2_to_nano = area_um2 * 1e-8 * 1e6  # mS/cm² -> nS and µF/cm² -> pF
         model = cls(kinetics="squid_1952", capacitance=1.0 * per_cm2_to_nano, g_leak=0.3 * per_cm2_to_nano,
                     e_leak=-54.387, g_sodium=120.0 * per_cm2_to_nano, e_sodium=50.0, g_potassium=36.0 * per_cm2_to_nano,
