@@ -145,6 +145,6 @@ def plot_energy_vs_rate(rates: Sequence[float], chip_energies: Mapping[str, Sequ
     axes.set_xlabel("mean firing rate (Hz)")
     axes.set_ylabel(ylabel)
     axes.set_title(title or f"crossover (x) against {reference}")
-    axes.legend(fontsize=7, ncols=2)
+    axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     axes.grid(True, which="both", alpha=0.2)
     return save_figure(figure, path)
