@@ -11,6 +11,9 @@ import numpy as np
 from neurons.lif import refractory_steps
 from neurons.parameters import check_above, check_finite, check_integration, check_non_negative, check_positive
 from spikenet.neuron_protocol import INTEGRATION_SCHEMES, SynapticDrive
+from spikenet.validation import SpikenetError
+
+RESET_MODES = ("to_reset", "subtract_threshold")
 
 
 @dataclass(frozen=True)
@@ -23,8 +26,9 @@ class ALIF:
         \tau_a \frac{da}{dt} = -a
 
     The neuron spikes when :math:`v > v_{threshold} + \beta a` (strictly); then
-    :math:`v \leftarrow v_{reset}`, :math:`a \leftarrow a + 1`, and :math:`v` is clamped for
-    ``refractory`` ms (the adaptation variable keeps decaying). This is the ALIF neuron of
+    :math:`a \leftarrow a + 1`, :math:`v \leftarrow v_{reset}` (``reset_mode="to_reset"``) or
+    :math:`v \leftarrow v - (v_{threshold} - v_{rest})` (``"subtract_threshold"``, e-prop's reset),
+    and :math:`v` is clamped for ``refractory`` ms (the adaptation variable keeps decaying). This is the ALIF neuron of
     e-prop (Bellec et al. 2020) in continuous time; with ``beta = 0`` it is :class:`neurons.LIF`.
 
     Parameters
@@ -41,6 +45,9 @@ class ALIF:
         Absolute refractory period in ms (>= 0).
     capacitance : float
         Membrane capacitance in pF (> 0).
+    reset_mode : ``"to_reset"`` or ``"subtract_threshold"``
+        Set v to ``v_reset``, or subtract the baseline threshold distance ``v_threshold - v_rest``
+        from v (reset by subtraction, as in e-prop; ``v_reset`` is then unused).
     integration : ``"exponential_euler"`` or ``"euler"``
         ``exponential_euler`` is exact for input constant over a step (v and a decay exactly);
         ``euler`` is forward Euler, for parity with Brian2 runs that use ``method='euler'``.
@@ -59,6 +66,7 @@ class ALIF:
     v_reset: float = -60.0
     refractory: float = 2.0
     capacitance: float = 200.0
+    reset_mode: str = "to_reset"
     integration: str = "exponential_euler"
 
     def __post_init__(self) -> None:
@@ -67,6 +75,8 @@ class ALIF:
         check_finite("ALIF", {"v_rest": "mV", "v_threshold": "mV", "v_reset": "mV"}, self)
         check_above("ALIF", "v_threshold", self.v_threshold, "v_reset", self.v_reset)
         check_integration("ALIF", self.integration, INTEGRATION_SCHEMES)
+        if self.reset_mode not in RESET_MODES:
+            raise SpikenetError(f"ALIF.reset_mode must be one of {RESET_MODES}; got {self.reset_mode!r}")
 
     @property
     def g_leak(self) -> float:
@@ -104,7 +114,9 @@ class ALIF:
         return {**state, variable: state[variable] + gated}
 
     def reset(self, state: dict, spiked: jnp.ndarray) -> dict:
-        return {**state, "v": jnp.where(spiked, self.v_reset, state["v"]), "a": jnp.where(spiked, state["a"] + 1.0, state["a"])}
+        v = state["v"]
+        after = self.v_reset if self.reset_mode == "to_reset" else v - (self.v_threshold - self.v_rest)
+        return {**state, "v": jnp.where(spiked, after, v), "a": jnp.where(spiked, state["a"] + 1.0, state["a"])}
 
     def brian2_model(self, input_current: str) -> dict:
         return {
@@ -113,7 +125,7 @@ class ALIF:
                 "da/dt = -a/tau_adaptation : 1"
             ),
             "threshold": "v > v_threshold + beta*a",
-            "reset": "v = v_reset\na += 1",
+            "reset": ("v = v_reset" if self.reset_mode == "to_reset" else "v -= v_threshold - v_rest") + "\na += 1",
             "refractory": ("ms", self.refractory),
             "method": self.integration,
             "namespace": {

@@ -11,11 +11,13 @@ from neuron_support import interspike_intervals, run_brian2, run_spikenet
 CURRENTS_PA = np.array([300.0, 600.0, 1500.0])
 
 
-@pytest.mark.parametrize("integration", ["exponential_euler", "euler"])
-def test_spike_times_identical_to_brian2(integration):
+@pytest.mark.parametrize("integration, reset_mode", [("exponential_euler", "to_reset"), ("euler", "to_reset"),
+                                                     ("exponential_euler", "subtract_threshold")])
+def test_spike_times_identical_to_brian2(integration, reset_mode):
     """Spike times equal Brian2's for both integration schemes (float64, dt 0.1 ms, 300 ms); reference:
-    Brian2 2.9.0 numpy runtime on ``brian2_model()`` (threshold ``v > v_threshold + beta*a``, reset ``a += 1``)."""
-    model = ALIF(integration=integration)
+    Brian2 2.9.0 numpy runtime on ``brian2_model()`` (threshold ``v > v_threshold + beta*a``, reset ``a += 1``
+    and v to v_reset or, e-prop's reset, minus the threshold distance)."""
+    model = ALIF(integration=integration, reset_mode=reset_mode)
     ours = run_spikenet(model, CURRENTS_PA, 300.0, 0.1)
     brian2 = run_brian2(model, CURRENTS_PA, 300.0, 0.1)
     for mine, theirs in zip(ours, brian2):

@@ -14,6 +14,7 @@ CASES = [
     (ALIF, {"refractory": -1.0}, r"ALIF\.refractory \(ms\) must be >= 0"),
     (ALIF, {"v_threshold": -70.0}, r"ALIF\.v_threshold must be > v_reset"),
     (ALIF, {"integration": "rk4"}, r"ALIF\.integration must be one of"),
+    (ALIF, {"reset_mode": "soft"}, r"ALIF\.reset_mode must be one of"),
     (Izhikevich, {"a": 0.0}, r"Izhikevich\.a \(1/ms\) must be > 0"),
     (Izhikevich, {"capacitance": -1.0}, r"Izhikevich\.capacitance \(pF\) must be > 0"),
     (Izhikevich, {"c": 40.0}, r"Izhikevich\.v_peak must be > c \(reset\)"),
