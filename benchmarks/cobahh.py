@@ -5,8 +5,9 @@
 tau 10 ms, E -80 mV), connection probability 2 %, dt 0.1 ms, exponential Euler, initial
 v = E_L + (5 randn - 5) mV, g_e = (1.5 randn + 4) x 10 nS, g_i = (12 randn + 20) x 10 nS, gates 0.
 
-Every repetition of every system runs in its own subprocess (so peak memory is per case); the
-JSON reports the median over repetitions. Usage::
+Every repetition of every system runs in its own subprocess (so peak memory is per case), pinned
+to one CPU core unless ``--all-cores`` (Brian2 standalone runs one thread; XLA would otherwise use
+every core); the JSON reports the median over repetitions. Usage::
 
     python -m benchmarks.cobahh            # 1 s of biological time, 3 repetitions
     python -m benchmarks.cobahh --quick    # 0.2 s, 1 repetition (< 3 minutes)
@@ -177,12 +178,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repetitions", type=int, default=None)
     parser.add_argument("--neurons", type=int, default=4000)
     parser.add_argument("--output", default="results/benchmarks/cobahh.json")
+    parser.add_argument("--all-cores", action="store_true", help="let each system use every core (default: one core each)")
     parser.add_argument("--case", choices=SYSTEMS, help=argparse.SUPPRESS)  # internal: one measurement
     parser.add_argument("--bio-s", type=float, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     bio_s = args.bio_s or (0.2 if args.quick else 1.0)
     if args.case:
+        if not args.all_cores:  # every system on one core: Brian2 standalone has 1 thread, XLA may not
+            os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
         print("CASE " + json.dumps(run_case(args.case, args.neurons, bio_s, args.seed)))
         return
     repetitions = args.repetitions or (1 if args.quick else 3)
@@ -191,7 +195,7 @@ def main(argv: list[str] | None = None) -> None:
         runs = []
         for repetition in range(repetitions):
             command = [sys.executable, "-m", "benchmarks.cobahh", "--case", system, "--neurons", str(args.neurons),
-                       "--bio-s", str(bio_s), "--seed", str(repetition)]
+                       "--bio-s", str(bio_s), "--seed", str(repetition)] + (["--all-cores"] if args.all_cores else [])
             output = subprocess.run(command, check=True, capture_output=True, text=True,
                                     env={**os.environ, "JAX_PLATFORMS": os.environ.get("JAX_PLATFORMS", "cpu")}).stdout
             runs.append(json.loads(next(line for line in output.splitlines() if line.startswith("CASE "))[5:]))
@@ -206,7 +210,8 @@ def main(argv: list[str] | None = None) -> None:
         "ratio_sim_vs_brian2_standalone": by_system["spikenet_float32"]["sim_s"] / standalone_s,
         "ratio_sim_vs_brian2_standalone_float64": by_system["spikenet_float64"]["sim_s"] / standalone_s,
         "ratio_sim_vs_brian2_runtime": by_system["spikenet_float32"]["sim_s"] / by_system["brian2_runtime_cython"]["sim_s"],
-        "machine": {"platform": platform.platform(), "processor": platform.processor(), "cpus": os.cpu_count()},
+        "machine": {"platform": platform.platform(), "processor": platform.processor(), "cpus": os.cpu_count(),
+                    "cores_per_system": os.cpu_count() if args.all_cores else 1},
         "notes": "median over repetitions, each in its own process; ratio_sim_vs_brian2_standalone uses spikenet's "
                  "default float32 (Brian2 runs float64; the float64 ratio is reported beside it); spikenet and Brian2 draw "
                  "different random connectivity from the same parameters, so rates differ by realisation (on identical "
