@@ -41,7 +41,9 @@ from spikenet.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
 from spikenet.network import Network, Population, channel_name
 from spikenet.neuron_protocol import SynapticDrive
 from spikenet.progress import ProgressBar
-from spikenet.propagation import build_rows, deliver_events, pack_spikes, unpack_spikes, WORD_BITS
+from spikenet.plasticity import modulator_schedule
+from spikenet.propagation import (WORD_BITS, build_rows, deliver_and_learn_pre, deliver_events, learn_post, pack_spikes,
+                                  unpack_spikes)
 from spikenet.sources import PoissonSource, SpikeSource
 from spikenet.synapses import ConductanceExp, CurrentExp, Delta
 from spikenet.validation import SimulationError, SpikenetError, steps_from_duration
@@ -67,6 +69,8 @@ class Result:
         Population name -> (times in ms, rate in Hz per step) per :class:`PopulationRateMonitor`.
     counts : ActivityCounts
         Exact spikes, neuron updates, synaptic events of the run.
+    weights : dict
+        Projection name -> final weights (synapse order) of every plastic projection.
     final_state : dict
         Host copy of the state at the end (pass to ``run(..., resume=result)`` to continue).
     compile_seconds, run_seconds : float
@@ -77,6 +81,7 @@ class Result:
     states: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     rates: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     counts: ActivityCounts | None = None
+    weights: dict[str, np.ndarray] = field(default_factory=dict)
     final_state: Any = None
     end_step: int = 0
     compile_seconds: float = 0.0
@@ -94,6 +99,12 @@ class _Outgoing:
     weights: Any = None
     out_degrees: Any = None
     dense: list = field(default_factory=list)  # (delay_steps, matrix) for the dense path
+    plastic: bool = False
+    post_index: Any = None       # (n_pre + 1, K) post-synaptic neuron of each slot (n_post = padding)
+    column_slots: Any = None     # (n_post + 1, K_in) flat slot of each incoming synapse
+    column_rows: Any = None      # (n_post + 1, K_in) its pre-synaptic row (n_pre = padding)
+    in_degree: Any = None        # (n_post + 1,) incoming synapses per post neuron
+    synapse_slots: Any = None    # (n_synapses,) flat slot of each synapse, in CSR order
 
 
 class CompiledNetwork:
@@ -159,12 +170,16 @@ class CompiledNetwork:
     def _build_rows(self) -> None:
         self.outgoing: list[_Outgoing] = []
         total_dense_bytes = 0
+        groups = []
         for population in self.populations:
-            projections = [p for p in self.projections if p.pre is population and p.n_synapses > 0]
-            if not projections:
-                continue
+            leaving = [p for p in self.projections if p.pre is population and p.n_synapses > 0]
+            static = [p for p in leaving if p.plasticity is None]
+            if static:
+                groups.append((population, static, False))
+            groups += [(population, [p], True) for p in leaving if p.plasticity is not None]
+        for population, projections, plastic in groups:
             delayed = any(int(p.delay_steps.max()) > 0 for p in projections)
-            out = _Outgoing(population, projections, delayed)
+            out = _Outgoing(population, projections, delayed, plastic=plastic)
             n_pre = population.size
             degrees = np.zeros((2 * len(projections), n_pre + 1), dtype=np.int64)
             for k, projection in enumerate(projections):
@@ -174,7 +189,9 @@ class CompiledNetwork:
             if degrees.max(initial=0) * max(n_pre, 1) >= 2**31:
                 raise SpikenetError(f"population {population.name!r}: too many synapses per step to count in int32")
             out.out_degrees = degrees.astype(np.int32)
-            if self.engine == "event":
+            if plastic:
+                self._build_plastic_rows(out)
+            elif self.engine == "event":
                 wrap = self.ring_slots * self.buffer_size
                 targets = [self._target_offset(p) + p.synapses.post + (p.delay_steps * self.buffer_size if delayed else 0)
                            for p in projections]
@@ -205,6 +222,49 @@ class CompiledNetwork:
                     out.dense.append((delay, matrix.astype(self.dtype)))
             self.outgoing.append(out)
 
+    def _build_plastic_rows(self, out: _Outgoing) -> None:
+        """Rows of one plastic projection (never merged: its weights are state), with the column
+        index of synapse slots that ``on_post`` uses to touch only a spiking neuron's inputs."""
+        projection = out.projections[0]
+        n_pre, n_post = projection.pre.size, projection.post.size
+        synapses = projection.synapses
+        targets, (post_index, synapse_number) = build_rows(
+            n_pre, [synapses.pre], [self._target_offset(projection) + synapses.post],
+            [[synapses.post], [np.arange(synapses.n_synapses)]], self.buffer_size)
+        width = targets.shape[1]
+        valid = targets < self.buffer_size
+        post_index = np.where(valid, post_index, n_post)
+        rows, cols = np.nonzero(valid)
+        slots = rows * width + cols
+        out.synapse_slots = np.empty(synapses.n_synapses, dtype=np.int64)
+        out.synapse_slots[synapse_number[rows, cols]] = slots
+        in_degree = np.bincount(post_index[rows, cols], minlength=n_post)
+        width_in = max(int(in_degree.max(initial=0)), 1)
+        order = np.argsort(post_index[rows, cols], kind="stable")
+        sorted_post = post_index[rows, cols][order]
+        starts = np.zeros(n_post + 1, np.int64)
+        np.cumsum(in_degree, out=starts[1:])
+        position = np.arange(order.size) - starts[sorted_post]
+        column_slots = np.full((n_post + 1, width_in), n_pre * width, dtype=np.int64)
+        column_rows = np.full((n_post + 1, width_in), n_pre, dtype=np.int64)
+        column_slots[sorted_post, position] = slots[order]
+        column_rows[sorted_post, position] = rows[order]
+        weights = np.zeros((n_pre + 1, width))
+        weights[rows, cols] = projection.weights[synapse_number[rows, cols]]
+        out.targets = targets.astype(np.int32)
+        out.weights = weights.astype(self.dtype)
+        out.post_index = post_index.astype(np.int32)
+        out.column_slots = column_slots.astype(np.int32)
+        out.column_rows = column_rows.astype(np.int32)
+        out.in_degree = np.concatenate([in_degree, [0]]).astype(np.int32)
+
+    def plastic_weights(self, state: dict, projection_name: str) -> np.ndarray:
+        """Weights of a plastic projection in synapse (CSR) order, from a run's state."""
+        for out in self.outgoing:
+            if out.plastic and out.projections[0].name == projection_name:
+                return np.asarray(state["plastic"][projection_name]["weight"]).reshape(-1)[out.synapse_slots]
+        raise SpikenetError(f"projection {projection_name!r} has no plasticity rule")
+
     # -- state ---------------------------------------------------------------------------
     def initial_state(self) -> dict:
         """The state at t = 0 as numpy arrays: neuron states, synaptic channels and the delay buffer."""
@@ -224,7 +284,20 @@ class CompiledNetwork:
                     offset = self.channel_offsets[(population.name, channel)]
                     channels[offset:offset + population.size] = population.initial[name]
         ring = np.zeros(self.ring_slots * self.buffer_size, dtype=self.dtype)
-        return {"neurons": neurons, "channels": channels, "ring": ring}
+        plastic = {}
+        for out in self.outgoing:
+            if out.plastic:
+                projection = out.projections[0]
+                rule = projection.plasticity
+                n_pre, n_post = projection.pre.size, projection.post.size
+                plastic[projection.name] = {
+                    "weight": out.weights.copy(),
+                    "pre": {k: np.zeros(n_pre + 1, self.dtype) for k in rule.pre_traces},
+                    "post": {k: np.zeros(n_post + 1, self.dtype) for k in rule.post_traces},
+                    "synapse": {k: np.zeros(out.weights.shape, self.dtype) for k in rule.synapse_traces},
+                    "modulator": np.zeros((), self.dtype),
+                }
+        return {"neurons": neurons, "channels": channels, "ring": ring, "plastic": plastic}
 
     def channel_values(self, channels: Any, population: str, variable: str) -> Any:
         """The values of channel ``variable`` (e.g. ``g_syn0``) of ``population`` in a flat channel array."""
@@ -270,6 +343,24 @@ class CompiledNetwork:
              [(d, jnp.asarray(m)) for d, m in out.dense])
             for out in self.outgoing
         ]
+        plastic_consts = {}
+        for out in self.outgoing:
+            if out.plastic:
+                projection = out.projections[0]
+                rule = projection.plasticity
+                steps, amounts = modulator_schedule(rule, dt)
+                plastic_consts[projection.name] = {
+                    "rule": rule,
+                    "pre_decay": {k: math.exp(-dt / tau) for k, tau in rule.pre_traces.items()},
+                    "post_decay": {k: math.exp(-dt / tau) for k, tau in rule.post_traces.items()},
+                    "synapse_decay": {k: math.exp(-dt / tau) for k, tau in rule.synapse_traces.items()},
+                    "modulator_decay": math.exp(-dt / rule.modulator_tau) if callable(getattr(rule, "on_step", None)) else 1.0,
+                    "modulator_steps": jnp.asarray(steps, jnp.int32),
+                    "modulator_amounts": jnp.asarray(amounts, dtype),
+                    "post_index": jnp.asarray(out.post_index), "column_slots": jnp.asarray(out.column_slots),
+                    "column_rows": jnp.asarray(out.column_rows), "in_degree": jnp.asarray(out.in_degree),
+                    "n_synapses": projection.n_synapses,
+                }
         poisson_probabilities = {
             p.name: jnp.asarray(p.model.rates_array(p.size) * dt / 1000.0, dtype)
             for p in self.populations if isinstance(p.model, PoissonSource)
@@ -278,6 +369,20 @@ class CompiledNetwork:
         def step(carry, raster):
             neurons, channels, ring, t = carry["neurons"], carry["channels"], carry["ring"], carry["t"]
             neurons = dict(neurons)
+            plastic = {}
+            for name, consts in plastic_consts.items():
+                # Traces decay exactly over the step; the modulator also receives its scheduled events.
+                state = carry["plastic"][name]
+                modulator = state["modulator"] * consts["modulator_decay"]
+                if consts["modulator_steps"].size:
+                    modulator = modulator + jnp.sum(jnp.where(consts["modulator_steps"] == t, consts["modulator_amounts"], 0.0))
+                plastic[name] = {
+                    "weight": state["weight"],
+                    "pre": {k: v * consts["pre_decay"][k] for k, v in state["pre"].items()},
+                    "post": {k: v * consts["post_decay"][k] for k, v in state["post"].items()},
+                    "synapse": {k: v * consts["synapse_decay"][k] for k, v in state["synapse"].items()},
+                    "modulator": modulator.astype(dtype),
+                }
             # 1. groups: integrate from the values at the start of the step.
             for population in self.neuron_populations:
                 name = population.name
@@ -316,9 +421,17 @@ class CompiledNetwork:
             inbox = jnp.concatenate([channels, jnp.zeros(delta_size, dtype)]) if delta_size else channels
             events = []
             slot = t % ring_slots if ring_slots else 0
+            plasticity_updates = []
             for out, targets, weights, degrees, dense in outgoing:
                 name = out.population.name
-                if self.engine == "event":
+                if out.plastic:
+                    projection_name = out.projections[0].name
+                    consts = plastic_consts[projection_name]
+                    inbox, plastic[projection_name], ev, updates = deliver_and_learn_pre(
+                        inbox, words[name], targets, plastic[projection_name], consts["post_index"], degrees,
+                        consts["rule"], dense_delivery=self.engine == "dense")
+                    plasticity_updates.append(updates)
+                elif self.engine == "event":
                     if out.delayed:
                         ring, ev = deliver_events(ring, words[name], targets, weights, degrees,
                                                   shift=slot * buffer_size, wrap=ring_slots * buffer_size)
@@ -338,6 +451,19 @@ class CompiledNetwork:
                     spikes_int = jnp.concatenate([spiked[name].astype(jnp.int32), jnp.zeros(1, jnp.int32)])
                     ev = degrees @ spikes_int
                 events.append(ev)
+            # Post pathway of plastic projections, after every pre-synaptic update of the step.
+            for k, (projection_name, consts) in enumerate(plastic_consts.items()):
+                post_name = next(p.post.name for p in self.projections if p.name == projection_name)
+                plastic[projection_name], updates = learn_post(
+                    words[post_name], plastic[projection_name], consts["column_slots"], consts["column_rows"],
+                    consts["in_degree"], consts["rule"])
+                plasticity_updates[k] = plasticity_updates[k] + updates
+                if callable(getattr(consts["rule"], "on_step", None)):
+                    state = plastic[projection_name]
+                    weight, synapse = consts["rule"].on_step(state["weight"], state["synapse"], state["modulator"], dt)
+                    plastic[projection_name] = {**state, "weight": weight.astype(dtype),
+                                                "synapse": {k2: v.astype(dtype) for k2, v in synapse.items()}}
+                    plasticity_updates[k] = plasticity_updates[k] + consts["n_synapses"]
             if ring_slots:
                 ring_rows = ring.reshape(ring_slots, buffer_size)  # see the note on the dense path
                 inbox = inbox + ring_rows[slot]
@@ -358,9 +484,10 @@ class CompiledNetwork:
             outputs = {
                 "spike_counts": spike_counts,
                 "events": jnp.concatenate(events) if events else jnp.zeros(0, jnp.int32),
+                "plasticity": jnp.stack(plasticity_updates) if plasticity_updates else jnp.zeros(0, jnp.int32),
                 "words": {name: words[name] for name in record_words},
             }
-            return {"neurons": neurons, "channels": channels, "ring": ring, "t": t + 1}, outputs
+            return {"neurons": neurons, "channels": channels, "ring": ring, "plastic": plastic, "t": t + 1}, outputs
 
         return step
 
@@ -475,6 +602,7 @@ class CompiledNetwork:
             event_names += [p.name for p in out.projections]
             event_names += [("delayed", p.name) for p in out.projections]
 
+        plastic_names = [out.projections[0].name for out in self.outgoing if out.plastic]
         result = Result(counts=counts)
         spike_pieces = {name: [] for name in record_words}
         state_pieces = {(p, v): [] for p, v, _ in state_records}
@@ -520,6 +648,9 @@ class CompiledNetwork:
                         counts.delayed_events[name[1]] += int(value)
                     else:
                         counts.synaptic_events[name] += int(value)
+                plasticity = outputs["plasticity"].astype(np.int64).sum(axis=0)
+                for name, value in zip(plastic_names, plasticity):
+                    counts.plasticity_updates[name] += int(value)
                 steps_here = np.arange(start_step + done, start_step + done + length)
                 for name in record_words:
                     raster = unpack_spikes(outputs["words"][name], sizes[name])
@@ -534,6 +665,8 @@ class CompiledNetwork:
             bar.close()
             result.final_state = jax.device_get(carry)
         result.end_step = start_step + n_steps
+        for name in plastic_names:
+            result.weights[name] = self.plastic_weights(result.final_state, name)
         for monitor in spike_monitors:
             pieces = spike_pieces[monitor.population]
             steps = np.concatenate([s for s, _ in pieces]) if pieces else np.zeros(0, np.int64)

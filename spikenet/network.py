@@ -98,6 +98,7 @@ class Projection:
     synapses: Synapses
     weights: np.ndarray = field(repr=False)
     delay_steps: np.ndarray = field(repr=False)
+    plasticity: Any = None
 
     @property
     def n_synapses(self) -> int:
@@ -209,6 +210,7 @@ class Network:
         delay: Any = 0.0,
         name: str | None = None,
         seed: int | None = None,
+        plasticity: Any = None,
     ) -> Projection:
         """Connect ``pre`` to ``post``.
 
@@ -225,6 +227,9 @@ class Network:
             Transmission delay in ms: >= 0 and a multiple of dt.
         seed : int, optional
             Seed for this projection's random draws (default: derived from the network seed).
+        plasticity : plasticity rule, optional
+            A rule following :mod:`spikenet.plasticity` (e.g. ``learning_rules.PairSTDP``); the
+            projection's weights then change during runs (delay must be 0).
         """
         pre = self._check_own(pre, "pre")
         post = self._check_own(post, "post")
@@ -263,7 +268,11 @@ class Network:
             raise SpikenetError(
                 f"delay of projection {name!r} must be a multiple of dt = {self.dt} ms; got {float(delays_ms[off_grid][0])!r} ms"
             )
-        projection = Projection(name, pre, post, rule, synapse, synapses, weights, delay_steps.astype(np.int64))
+        if plasticity is not None:
+            from spikenet.plasticity import check_rule
+
+            check_rule(plasticity, name, delay_steps)
+        projection = Projection(name, pre, post, rule, synapse, synapses, weights, delay_steps.astype(np.int64), plasticity)
         self.projections.append(projection)
         self._compiled.clear()
         return projection

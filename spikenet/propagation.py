@@ -125,3 +125,89 @@ def build_rows(n_pre: int, pre_lists: list[np.ndarray], target_lists: list[np.nd
         array[pre, slot] = v
         value_arrays.append(array)
     return targets, value_arrays
+
+
+def deliver_and_learn_pre(buffer: jnp.ndarray, words: jnp.ndarray, targets: jnp.ndarray, plastic: dict,
+                          post_index: jnp.ndarray, out_degrees: jnp.ndarray, rule, dense_delivery: bool):
+    """Deliver the spikes of a plastic projection's source and apply ``rule.on_pre`` to each
+    spiking neuron's outgoing row (after delivering it with the old weights, as Brian2's
+    ``on_pre = 'g += w; ... w = ...'`` does).
+
+    Returns buffer, plastic state, events per counter, and the number of plasticity updates.
+    """
+    n_pre = targets.shape[0] - 1
+    word_counts = lax.population_count(words).astype(jnp.int32)
+    cumulative = jnp.cumsum(word_counts)
+    total = cumulative[-1]
+    n_pre_traces = len(rule.pre_traces)
+    if dense_delivery:
+        # Clock-driven reference: every synapse every step, weighted by its source's spike.
+        spikes = unpack_bits(words, n_pre)
+        weights_now = plastic["weight"] * jnp.concatenate([spikes, jnp.zeros(1, bool)])[:, None]
+        buffer = buffer.at[targets.reshape(-1)].add(weights_now.reshape(-1), mode="drop")
+
+    def body(rank, carry):
+        buffer, state, events, updates = carry
+        row = _select(words, word_counts, cumulative, rank[None], n_pre)[0]
+        weight = state["weight"][row]
+        if not dense_delivery:
+            buffer = buffer.at[targets[row]].add(weight, mode="drop")
+        post_rows = post_index[row]
+        pre_values = {k: v[row] for k, v in state["pre"].items()}
+        post_values = {k: v[post_rows] for k, v in state["post"].items()}
+        synapse_values = {k: v[row] for k, v in state["synapse"].items()}
+        new_weight, new_pre, new_synapse = rule.on_pre(weight, pre_values, post_values, synapse_values)
+        state = dict(state)
+        state["weight"] = state["weight"].at[row].set(jnp.broadcast_to(new_weight, weight.shape).astype(weight.dtype))
+        state["pre"] = {k: v.at[row].set(new_pre[k].astype(v.dtype)) if k in new_pre else v for k, v in state["pre"].items()}
+        state["synapse"] = {k: v.at[row].set(jnp.broadcast_to(new_synapse[k], weight.shape).astype(v.dtype)) if k in new_synapse else v
+                            for k, v in state["synapse"].items()}
+        degree = out_degrees[0, row]
+        touched = degree * (1 + len(new_synapse)) + n_pre_traces
+        return buffer, state, events + out_degrees[:, row], updates + touched
+
+    zero = jnp.zeros((), jnp.int32)
+    buffer, plastic, events, updates = lax.fori_loop(
+        0, total, body, (buffer, plastic, jnp.zeros(out_degrees.shape[0], jnp.int32), zero))
+    return buffer, plastic, events, updates
+
+
+def learn_post(words: jnp.ndarray, plastic: dict, column_slots: jnp.ndarray, column_rows: jnp.ndarray,
+               in_degree: jnp.ndarray, rule):
+    """Apply ``rule.on_post`` to the incoming column of every spiking post-synaptic neuron."""
+    n_post = column_slots.shape[0] - 1
+    word_counts = lax.population_count(words).astype(jnp.int32)
+    cumulative = jnp.cumsum(word_counts)
+    total = cumulative[-1]
+    n_post_traces = len(rule.post_traces)
+
+    def body(rank, carry):
+        state, updates = carry
+        neuron = _select(words, word_counts, cumulative, rank[None], n_post)[0]
+        slots = column_slots[neuron]
+        rows = column_rows[neuron]
+        flat_weight = state["weight"].reshape(-1)
+        weight = flat_weight[slots]
+        pre_values = {k: v[rows] for k, v in state["pre"].items()}
+        post_values = {k: v[neuron] for k, v in state["post"].items()}
+        synapse_values = {k: v.reshape(-1)[slots] for k, v in state["synapse"].items()}
+        new_weight, new_post, new_synapse = rule.on_post(weight, pre_values, post_values, synapse_values)
+        # Padding entries of the column point at the padding row (never delivered); keep it zero.
+        valid = rows < state["weight"].shape[0] - 1
+        state = dict(state)
+        new_weight = jnp.where(valid, jnp.broadcast_to(new_weight, weight.shape), 0.0).astype(flat_weight.dtype)
+        state["weight"] = flat_weight.at[slots].set(new_weight).reshape(state["weight"].shape)
+        state["post"] = {k: v.at[neuron].set(new_post[k].astype(v.dtype)) if k in new_post else v for k, v in state["post"].items()}
+        state["synapse"] = {
+            k: v.reshape(-1).at[slots].set(jnp.where(valid, jnp.broadcast_to(new_synapse[k], weight.shape), 0.0).astype(v.dtype)).reshape(v.shape)
+            if k in new_synapse else v for k, v in state["synapse"].items()}
+        touched = in_degree[neuron] * (1 + len(new_synapse)) + n_post_traces
+        return state, updates + touched
+
+    return lax.fori_loop(0, total, body, (plastic, jnp.zeros((), jnp.int32)))
+
+
+def unpack_bits(words: jnp.ndarray, n: int) -> jnp.ndarray:
+    """Device inverse of :func:`pack_spikes`."""
+    bits = (words[:, None] >> jnp.arange(WORD_BITS, dtype=jnp.uint32)) & jnp.uint32(1)
+    return bits.reshape(-1)[:n].astype(bool)
