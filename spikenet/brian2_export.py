@@ -24,15 +24,27 @@ from spikenet.network import Network, channel_name
 from spikenet.sources import PoissonSource, SpikeSource
 from spikenet.synapses import ConductanceExp, CurrentExp, Delta
 
-_UNIT_NAMES = {"ms": "ms", "mV": "mV", "pA": "pA", "nS": "nS", "pF": "pF", "Hz": "Hz", "1": None, "": None,
-               "uA": "uA", "uF": "uF", "mS": "msiemens", "uS": "usiemens", "nA": "nA", "uA/cm2": None}
-
-
 def _brian2_unit(b2: Any, unit: str):
-    if unit in ("1", "", None):
-        return 1.0
-    name = _UNIT_NAMES.get(unit, unit)
-    return getattr(b2, name)
+    """A Brian2 quantity for a unit string such as ``"mV"``, ``"1/ms"``, ``"mV/ms"`` or ``"1"``
+    (products and quotients of Brian2 unit names and numbers; parsed, never evaluated)."""
+    import re
+
+    text = (unit or "1").replace(" ", "")
+    tokens = re.split(r"([*/])", text)
+    value = None
+    operator = "*"
+    for token in tokens:
+        if token in ("*", "/"):
+            operator = token
+            continue
+        if re.fullmatch(r"[0-9.]+", token):
+            factor = float(token)
+        elif token.isidentifier() and isinstance(getattr(b2, token, None), (b2.Unit, b2.Quantity)):
+            factor = getattr(b2, token)
+        else:
+            raise ValueError(f"unknown unit {token!r} in {unit!r}")
+        value = factor if value is None else (value * factor if operator == "*" else value / factor)
+    return value
 
 
 def _unit_string(unit: str) -> str:
@@ -157,9 +169,13 @@ def _neuron_group(b2: Any, network: Network, population) -> Any:
     input_terms = ["I_constant"] + varying + input_terms
     lines.append(f"I_input = {' + '.join(input_terms)} : amp")
     refractory = description.get("refractory")
+    if isinstance(refractory, tuple):
+        refractory = refractory[1] * _brian2_unit(b2, refractory[0])
+    elif not refractory:
+        refractory = False  # a condition string is passed through (e.g. "v > v_spike")
     group = b2.NeuronGroup(
-        population.size, "\n".join(lines), threshold=description["threshold"], reset=description["reset"],
-        refractory=(refractory[1] * _brian2_unit(b2, refractory[0])) if refractory else False,
+        population.size, "\n".join(lines), threshold=description["threshold"], reset=description.get("reset"),
+        refractory=refractory,
         method=description["method"], namespace=namespace, name=population.name, dt=network.dt * b2.ms,
     )
     group.I_constant = constant * b2.pA

@@ -68,9 +68,11 @@ class NeuronModel(Protocol):
     # conditional write on ``(unless refractory)`` variables does.
 
     def brian2_model(self, input_current: str) -> dict:
-        """Brian2 form of the model (keys ``equations``, ``threshold``, ``reset``, ``refractory``,
-        ``namespace``); ``input_current`` is the name of the synaptic/external current (amp) the
-        equations must use. Optional: needed only to export to Brian2."""
+        """Brian2 form of the model (keys ``equations``, ``threshold``, ``reset`` (may be None),
+        ``refractory`` (``(unit, value)``, a condition string such as ``"v > v_spike"``, or None),
+        ``method``, ``namespace`` (name -> ``(unit string, value)``, units like ``"mV/ms"``));
+        ``input_current`` is the name of the synaptic/external current (amp) the equations must
+        use. Optional: needed only to export to Brian2."""
 
 
 def check_neuron_model(model: Any, name: str) -> None:

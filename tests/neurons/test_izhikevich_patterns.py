@@ -69,11 +69,12 @@ def test_fast_spiking_classifier(spike_trains):
     assert coefficient_of_variation(np.diff(late)) < 0.05
 
 
+@pytest.mark.parametrize("spike_trains", [0.01], indirect=True, ids=["dt0.01"])
 def test_chattering_first_isis_match_brian2_at_dt_0_01(spike_trains):
-    """CH first ISIs 1.41, 1.54, 1.72, 1.96, 2.35, 3.17, 46.6 ms ([B2], dt = 0.01 ms), to one dt."""
+    """CH first ISIs 1.41, 1.54, 1.72, 1.96, 2.35, 3.17, 46.6 ms ([B2], dt = 0.01 ms), to one dt
+    (the reference exists for dt = 0.01 ms only)."""
     dt, trains = spike_trains
-    if dt != 0.01:
-        pytest.skip("reference ISIs are for dt = 0.01 ms")
+    assert dt == 0.01
     np.testing.assert_allclose(interspike_intervals(trains["CH"])[:7], [1.41, 1.54, 1.72, 1.96, 2.35, 3.17, 46.6],
                                atol=0.011 + 0.05)
 
