@@ -71,13 +71,16 @@ def modulator_schedule(rule: Any, dt: float) -> tuple[np.ndarray, np.ndarray]:
     return steps[order], amounts[order]
 
 
-def check_update(rule: Any, kind: str, returned: dict, expected: dict, shape: tuple) -> None:
-    """Raise if a rule returned unknown traces or arrays of the wrong shape (at trace time)."""
+def check_update(rule: Any, function: str, kind: str, returned: dict, expected: dict, shape: tuple) -> None:
+    """Raise if a rule's ``function`` returned unknown ``kind`` traces or arrays of the wrong
+    shape (checked once, when the step is traced, before any simulation)."""
     name = type(rule).__name__
+    if not isinstance(returned, dict):
+        raise SpikenetError(f"plasticity rule {name}.{function} must return a dict of {kind} traces; got {type(returned).__name__}")
     for key, value in returned.items():
         if key not in expected:
-            raise SpikenetError(f"plasticity rule {name} returned unknown {kind} trace {key!r}; declared: {sorted(expected)}")
+            raise SpikenetError(
+                f"plasticity rule {name}.{function} returned unknown {kind} trace {key!r}; declared: {sorted(expected)}")
         if tuple(np.shape(value)) not in ((), shape):
             raise SpikenetError(
-                f"plasticity rule {name}: {kind} trace {key!r} has shape {np.shape(value)}; expected {shape} or a scalar"
-            )
+                f"plasticity rule {name}.{function}: {kind} {key!r} has shape {tuple(np.shape(value))}; expected {shape} or a scalar")

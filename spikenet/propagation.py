@@ -19,6 +19,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from spikenet.plasticity import check_update
+
 WORD_BITS = 32
 
 
@@ -157,6 +159,9 @@ def deliver_and_learn_pre(buffer: jnp.ndarray, words: jnp.ndarray, targets: jnp.
         post_values = {k: v[post_rows] for k, v in state["post"].items()}
         synapse_values = {k: v[row] for k, v in state["synapse"].items()}
         new_weight, new_pre, new_synapse = rule.on_pre(weight, pre_values, post_values, synapse_values)
+        check_update(rule, "on_pre", "pre", new_pre, state["pre"], ())
+        check_update(rule, "on_pre", "synapse", new_synapse, state["synapse"], weight.shape)
+        check_update(rule, "on_pre", "weight", {"weight": new_weight}, {"weight": None}, weight.shape)
         state = dict(state)
         state["weight"] = state["weight"].at[row].set(jnp.broadcast_to(new_weight, weight.shape).astype(weight.dtype))
         state["pre"] = {k: v.at[row].set(new_pre[k].astype(v.dtype)) if k in new_pre else v for k, v in state["pre"].items()}
@@ -192,6 +197,9 @@ def learn_post(words: jnp.ndarray, plastic: dict, column_slots: jnp.ndarray, col
         post_values = {k: v[neuron] for k, v in state["post"].items()}
         synapse_values = {k: v.reshape(-1)[slots] for k, v in state["synapse"].items()}
         new_weight, new_post, new_synapse = rule.on_post(weight, pre_values, post_values, synapse_values)
+        check_update(rule, "on_post", "post", new_post, state["post"], ())
+        check_update(rule, "on_post", "synapse", new_synapse, state["synapse"], weight.shape)
+        check_update(rule, "on_post", "weight", {"weight": new_weight}, {"weight": None}, weight.shape)
         # Padding entries of the column point at the padding row (never delivered); keep it zero.
         valid = rows < state["weight"].shape[0] - 1
         state = dict(state)
