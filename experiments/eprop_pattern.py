@@ -86,7 +86,7 @@ def plot(result: dict, path: Path) -> None:
     left.semilogy(result["task_loss"], label="e-prop (random feedback)")
     reference_iterations = [0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 999]
     reference_losses = [103.08, 57.8, 41.5, 27.2, 17.8, 11.0, 11.1, 11.7, 10.2, 8.43, 6.86]
-    left.semilogy(reference_iterations, reference_losses, "o", ms=4, label="numpy reference (seed 1)")
+    left.semilogy(reference_iterations, reference_losses, "o", ms=4, label="numpy reference (§5c; its own draws)")
     left.set(xlabel="iteration", ylabel="loss E", title="pattern generation: learning curve")
     left.legend()
     t = np.arange(result["target"].size)

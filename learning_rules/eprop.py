@@ -87,8 +87,9 @@ class EpropNetwork:
               \qquad \bar e^t = \kappa \bar e^{t-1} + (1-\kappa) e^t
 
     where pre_i^t is x_i^t for input synapses and z_i^{t-1} for recurrent ones. With
-    B = (W^out)ᵀ it is the exact gradient of the graph in which the recurrent spikes and the reset
-    carry no gradient (``stop_gradients=True`` in :func:`simulate`).
+    B = (W^out)ᵀ it is the exact gradient of the graph in which the recurrent spikes carry no
+    gradient (``stop_gradients=True`` in :func:`simulate`; the reset carries none either unless
+    ``reset_gradient=True``, which adds a term to ε^v, see below).
 
     Parameters
     ----------
@@ -110,6 +111,11 @@ class EpropNetwork:
         c_reg >= 0 of the firing-rate regulariser.
     target_rate : float
         f_target (Hz), >= 0.
+    reset_gradient : bool
+        False (default, as in the authors' e-prop): the reset term carries no gradient. True: it does,
+        and e-prop keeps the exact gradient by adding the neuron-local reset path to the eligibility
+        vector: :math:`\epsilon^v_{ji,t} = \alpha\epsilon^v_{ji,t-1} + (1-\alpha)\mathrm{pre}_i^t
+        - v_{th} e_{ji}^{t-1}`.
 
     References
     ----------
@@ -127,6 +133,7 @@ class EpropNetwork:
     tau_a: float = 2000.0
     reg_coefficient: float = 300.0
     target_rate: float = 10.0
+    reset_gradient: bool = False
 
     def __post_init__(self) -> None:
         require_positive("EpropNetwork.tau_m", self.tau_m, "ms")
@@ -174,10 +181,9 @@ class EpropNetwork:
 def simulate(network: EpropNetwork, weights: EpropWeights, inputs: Array, stop_gradients: bool = True) -> Trajectory:
     """Run the network on ``inputs`` (T, n_in); differentiable with the pseudo-derivative.
 
-    ``stop_gradients=True`` blocks gradients through the recurrent spikes and the reset (the graph
-    whose exact gradient e-prop computes with symmetric feedback); ``False`` keeps the recurrent
-    spikes differentiable (BPTT). The reset term is never differentiated, in both cases (as in the
-    e-prop and BPTT comparison of Bellec et al. 2020, ``stop_z_gradients`` only adds the recurrent path).
+    ``stop_gradients=True`` blocks gradients through the recurrent spikes (the graph whose exact
+    gradient e-prop computes with symmetric feedback); ``False`` keeps them differentiable (BPTT).
+    The reset term carries a gradient only if ``network.reset_gradient`` is True, in both cases.
     """
     alpha, rho, kappa = network.alpha, network.rho, network.kappa
     n_rec = weights.input.shape[0]
@@ -188,7 +194,7 @@ def simulate(network: EpropNetwork, weights: EpropWeights, inputs: Array, stop_g
         v, a, z, y = carry
         z_recurrent = jax.lax.stop_gradient(z) if stop_gradients else z
         v = alpha * v + (1 - alpha) * (weights.input @ x + weights.recurrent @ z_recurrent) \
-            - network.v_th * jax.lax.stop_gradient(z)
+            - network.v_th * (z if network.reset_gradient else jax.lax.stop_gradient(z))
         a = rho * a + z
         z = _heaviside((v - network.v_th - network.beta * a) / network.v_th, gamma)
         y = kappa * y + (1 - kappa) * (weights.output @ z)
@@ -257,6 +263,8 @@ def eprop_gradients(network: EpropNetwork, weights: EpropWeights, inputs: Array,
 def _eprop_gradients(network, weights, inputs, target, feedback):
     alpha, rho, kappa, beta = network.alpha, network.rho, network.kappa, network.beta
     adaptive = beta > 0
+    reset = network.reset_gradient
+    keep_previous_e = adaptive or reset
     n_rec, n_in = weights.input.shape
     n_out = weights.output.shape[0]
     dtype = weights.input.dtype
@@ -272,12 +280,16 @@ def _eprop_gradients(network, weights, inputs, target, feedback):
         v_scaled = (v - network.v_th - beta * a) / network.v_th
         z = (v_scaled > 0).astype(dtype)
         psi = network.gamma / network.v_th * jnp.maximum(0.0, 1.0 - jnp.abs(v_scaled))
-        eps_v = alpha * eps_v + (1 - alpha) * pre  # same for every post neuron j
+        if reset:  # per synapse: the reset feeds e^{t-1} back into v
+            eps_v = alpha * eps_v + (1 - alpha) * pre[None, :] - network.v_th * e_prev
+        else:  # the same for every post-synaptic neuron j
+            eps_v = alpha * eps_v + (1 - alpha) * pre
+        eps_v_post = eps_v if reset else eps_v[None, :]
         if adaptive:
             eps_a = rho * eps_a + e_prev
-            e = psi[:, None] * (eps_v[None, :] - beta * eps_a)
+            e = psi[:, None] * (eps_v_post - beta * eps_a)
         else:
-            e = psi[:, None] * eps_v[None, :]
+            e = psi[:, None] * eps_v_post
         e_filtered = kappa * e_filtered + (1 - kappa) * e
         y = kappa * y + (1 - kappa) * (weights.output @ z)
         error = y - y_target
@@ -285,15 +297,17 @@ def _eprop_gradients(network, weights, inputs, target, feedback):
         z_filtered = kappa * z_filtered + (1 - kappa) * z
         grad = grad + learning_signal[:, None] * e_filtered
         grad_out = grad_out + jnp.outer(error, z_filtered)
-        carry = (v, a, z, y, eps_v, eps_a, e if adaptive else e_prev, e_filtered, z_filtered, grad, grad_out,
+        carry = (v, a, z, y, eps_v, eps_a, e if keep_previous_e else e_prev, e_filtered, z_filtered, grad, grad_out,
                  e_sum + e, count + z)
         return carry, (y, 0.5 * jnp.sum(error ** 2))
 
     n_pre = n_in + n_rec
     synapses = jnp.zeros((n_rec, n_pre), dtype)
     vec = jnp.zeros(n_rec, dtype)
-    traces = synapses if adaptive else jnp.zeros((), dtype)
-    init = (vec, vec, vec, jnp.zeros(n_out, dtype), jnp.zeros(n_pre, dtype), traces, traces, synapses, vec,
+    scalar = jnp.zeros((), dtype)
+    eps_v = synapses if reset else jnp.zeros(n_pre, dtype)
+    init = (vec, vec, vec, jnp.zeros(n_out, dtype), eps_v, synapses if adaptive else scalar,
+            synapses if keep_previous_e else scalar, synapses, vec,
             synapses, jnp.zeros((n_out, n_rec), dtype), synapses, vec)
     carry, (y, step_loss) = jax.lax.scan(step, init, (inputs, target))
     grad, grad_out, e_sum, count = carry[9], carry[10], carry[11], carry[12]

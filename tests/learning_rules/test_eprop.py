@@ -20,6 +20,9 @@ from spikenet.validation import SpikenetError
 
 SEQUENCE_STEPS = 100  # the first 100 ms of the pattern task: 383 spikes (LIF), 144 (ALIF below)
 ALIF = EpropNetwork(beta=0.02, tau_a=500.0)  # §5b: β > 0, τ_a in 200–2000 ms
+NETWORKS = [EpropNetwork(), ALIF, EpropNetwork(reset_gradient=True), EpropNetwork(beta=0.02, tau_a=500.0,
+                                                                                   reset_gradient=True)]
+NETWORK_IDS = ["LIF", "ALIF", "LIF-reset-gradient", "ALIF-reset-gradient"]
 
 
 def _relative_max_difference(a, b) -> float:
@@ -34,11 +37,12 @@ def _short_task(recurrent_zero: bool = False):
     return weights, inputs[:SEQUENCE_STEPS], target[:SEQUENCE_STEPS]
 
 
-@pytest.mark.parametrize("network", [EpropNetwork(), ALIF], ids=["LIF", "ALIF"])
+@pytest.mark.parametrize("network", NETWORKS, ids=NETWORK_IDS)
 def test_eprop_equals_autodiff_of_stop_gradient_graph(network):
     """§5b: symmetric feedback B = W_outᵀ, float64, > 100 spikes: e-prop vs ``jax.grad`` of the stop-gradient graph,
     relative max-difference < 1e-10 for W_in, W_rec and W_out (reference 3.5e-16 / 3.2e-16 / 1.4e-16). For ALIF
-    this holds only with the ε^a recursion (dropping it is off by O(β))."""
+    this holds only with the ε^a recursion (dropping it is off by O(β)); with a differentiated reset, only with
+    the reset term in ε^v."""
     with jax.enable_x64(True):
         weights, inputs, target = _short_task()
         eprop, info = eprop_gradients(network, weights, inputs, target, weights.output.T)
@@ -49,7 +53,7 @@ def test_eprop_equals_autodiff_of_stop_gradient_graph(network):
             assert _relative_max_difference(getattr(eprop, name), getattr(exact, name)) < 1e-10, name
 
 
-@pytest.mark.parametrize("network", [EpropNetwork(), ALIF], ids=["LIF", "ALIF"])
+@pytest.mark.parametrize("network", NETWORKS, ids=NETWORK_IDS)
 def test_eprop_equals_bptt_without_recurrent_weights(network):
     """§5b sanity check: with W_rec = 0 e-prop equals full BPTT (no stop-gradient on the recurrent spikes) exactly,
     while with the task's W_rec the two differ (so the comparison is sensitive)."""

@@ -203,3 +203,17 @@ def test_bad_shapes_raise():
         BCM().fit(np.zeros(3, np.float32), 0.0, bcm_patterns(2, 0.0), np.zeros(10, np.int32), 5)
     with pytest.raises(SpikenetError, match="duration_ms"):
         AdaptiveThresholdLIF(increment=0.05, decay_rate=0.5).simulate(1500.0, jax.random.PRNGKey(0))
+
+
+@pytest.mark.slow
+def test_rate_rules_experiment_writes_results(tmp_path, monkeypatch):
+    """``experiments/rate_rules.py`` runs every §4 protocol and writes its JSON and PNG (atomically)."""
+    from experiments import rate_rules
+
+    monkeypatch.setattr(rate_rules, "RESULTS", tmp_path / "rate_rules")
+    summary = rate_rules.main()
+    assert (tmp_path / "rate_rules" / "rate_rules.json").stat().st_size > 0
+    assert (tmp_path / "rate_rules" / "rate_rules.png").stat().st_size > 0
+    assert summary["oja"]["hebb_norm_final"] == "inf" or summary["oja"]["hebb_norm_final"] > 1e3
+    for case in summary["adaptive_threshold"]:
+        assert abs(case["rate_last_50s_hz"] - case["target_hz"]) < 0.03 * case["target_hz"]
