@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 import spikenet as sn
+from learning_rules import PairSTDP
 from neurons import LIF
 
 
-def coba(n_neurons: int = 4000, seed: int = 1, in_degree: int | None = None, integration: str = "euler") -> sn.Network:
+def coba(n_neurons: int = 4000, seed: int = 1, in_degree: int | None = None, integration: str = "euler",
+         stdp: bool = False) -> sn.Network:
     """Vogels & Abbott (2005) conductance-based E/I network, Brette et al. (2007) benchmark 1,
     in the form of Brian2's COBA benchmark script (the one BrainPy and Brian2 publish timings for).
 
@@ -17,7 +19,9 @@ def coba(n_neurons: int = 4000, seed: int = 1, in_degree: int | None = None, int
     (I = 20 mV x g_L = 200 pA); exponential conductances tau_e 5 ms (E_e 0 mV, weight
     0.6 g_L = 6 nS) and tau_i 10 ms (E_i -80 mV, weight 6.7 g_L = 67 nS); forward Euler at
     dt 0.1 ms; v(0) ~ N(-55, 5) mV. Connectivity: p = 0.02 (fan-in ~80 at 4000 neurons), or a
-    fixed in-degree (80 % of it excitatory) for the scaled versions.
+    fixed in-degree (80 % of it excitatory) for the scaled versions. With ``stdp=True`` the
+    excitatory-to-excitatory projection learns with additive all-to-all pair STDP
+    (tau 16.8/33.7 ms, A+ = 1 % and A- = 0.525 % of the initial 6 nS, bounds [0, 12] nS).
 
     References
     ----------
@@ -43,7 +47,9 @@ def coba(n_neurons: int = 4000, seed: int = 1, in_degree: int | None = None, int
             else:
                 share = 0.8 if pre is exc else 0.2
                 rule = sn.FixedInDegree(int(round(share * in_degree)))
-            net.connect(pre, post, rule, synapse=synapse, weight=weight)
+            plastic = stdp and pre is exc and post is exc
+            net.connect(pre, post, rule, synapse=synapse, weight=weight,
+                        plasticity=PairSTDP(a_plus=0.06, a_minus=0.0315, w_min=0.0, w_max=12.0) if plastic else None)
     net.current(exc, 200.0)
     net.current(inh, 200.0)
     return net

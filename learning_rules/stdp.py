@@ -87,6 +87,20 @@ class PairSTDP:
         object.__setattr__(self, "post_traces", {"y": self.tau_minus})
         object.__setattr__(self, "synapse_traces", {})
 
+    def brian2_synapse(self, target: str, weight_unit: str) -> dict:
+        """Brian2 form (per-synapse event-driven traces, which equal the per-neuron traces here)."""
+        jump = "+ 1" if self.pairing == "all_to_all" else "* 0 + 1"
+        minus = "(w - w_min)" if self.weight_dependence == "multiplicative" else "1"
+        plus = "(w_max - w)" if self.weight_dependence == "multiplicative" else "1"
+        return {
+            "model": f"w : {weight_unit}\ndx/dt = -x / tau_plus : 1 (event-driven)\ndy/dt = -y / tau_minus : 1 (event-driven)",
+            "on_pre": f"{target}_post += w\nw = clip(w - a_minus * y * {minus}, w_min, w_max)\nx = x {jump}",
+            "on_post": f"w = clip(w + a_plus * x * {plus}, w_min, w_max)\ny = y {jump}",
+            "namespace": {"tau_plus": ("ms", self.tau_plus), "tau_minus": ("ms", self.tau_minus),
+                          "a_plus": ("weight", self.a_plus), "a_minus": ("weight", self.a_minus),
+                          "w_min": ("weight", self.w_min), "w_max": ("weight", self.w_max)},
+        }
+
     def on_pre(self, weight, pre, post, synapse):
         factor = (weight - self.w_min) if self.weight_dependence == "multiplicative" else 1.0
         weight = jnp.clip(weight - self.a_minus * post["y"] * factor, self.w_min, self.w_max)

@@ -23,6 +23,7 @@ import numpy as np
 from spikenet.network import Network, channel_name
 from spikenet.sources import PoissonSource, SpikeSource
 from spikenet.synapses import ConductanceExp, CurrentExp, Delta
+from spikenet.validation import SpikenetError
 
 def _brian2_unit(b2: Any, unit: str):
     """A Brian2 quantity for a unit string such as ``"mV"``, ``"1/ms"``, ``"mV/ms"`` or ``"1"``
@@ -114,9 +115,20 @@ def to_brian2(network: Network, spike_monitors: Sequence[str] = (), state_monito
         else:
             target = channel_name(projection.synapse, network.channels(post).index(projection.synapse))
             unit = "nS" if isinstance(projection.synapse, ConductanceExp) else "pA"
+        if projection.plasticity is None:
+            model, on_pre, on_post, namespace = f"w : {_unit_string(unit)}", f"{target}_post += w", None, {}
+        else:
+            rule = projection.plasticity
+            if not callable(getattr(rule, "brian2_synapse", None)):
+                raise SpikenetError(
+                    f"projection {projection.name!r}: plasticity rule {type(rule).__name__} has no Brian2 form (brian2_synapse)")
+            description = rule.brian2_synapse(target, _unit_string(unit))
+            model, on_pre, on_post = description["model"], description["on_pre"], description.get("on_post")
+            namespace = {key: value * (_brian2_unit(b2, unit) if kind == "weight" else _brian2_unit(b2, kind))
+                         for key, (kind, value) in description.get("namespace", {}).items()}
         synapse_object = b2.Synapses(
-            groups[projection.pre.name], groups[post.name], model=f"w : {_unit_string(unit)}",
-            on_pre=f"{target}_post += w", name=f"synapses_{k}", dt=dt * b2.ms,
+            groups[projection.pre.name], groups[post.name], model=model, on_pre=on_pre, on_post=on_post,
+            namespace=namespace, name=f"synapses_{k}", dt=dt * b2.ms,
         )
         synapse_object.connect(i=projection.synapses.pre, j=projection.synapses.post)
         synapse_object.w[:] = projection.weights * _brian2_unit(b2, unit)

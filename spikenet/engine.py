@@ -228,11 +228,14 @@ class CompiledNetwork:
         projection = out.projections[0]
         n_pre, n_post = projection.pre.size, projection.post.size
         synapses = projection.synapses
-        targets, (post_index, synapse_number) = build_rows(
-            n_pre, [synapses.pre], [self._target_offset(projection) + synapses.post],
-            [[synapses.post], [np.arange(synapses.n_synapses)]], self.buffer_size)
-        width = targets.shape[1]
-        valid = targets < self.buffer_size
+        # Targets index the projection's own inbox (one entry per post-synaptic neuron) at the
+        # front of its arena; padding points past the arena and is dropped.
+        post_index, (synapse_number,) = build_rows(
+            n_pre, [synapses.pre], [synapses.post], [[np.arange(synapses.n_synapses)]], n_post)
+        width = post_index.shape[1]
+        arena_size = n_post + (n_pre + 1) * width
+        valid = post_index < n_post
+        targets = np.where(valid, post_index, arena_size)
         post_index = np.where(valid, post_index, n_post)
         rows, cols = np.nonzero(valid)
         slots = rows * width + cols
@@ -251,6 +254,8 @@ class CompiledNetwork:
         column_rows[sorted_post, position] = rows[order]
         weights = np.zeros((n_pre + 1, width))
         weights[rows, cols] = projection.weights[synapse_number[rows, cols]]
+        if arena_size >= 2**31:
+            raise SpikenetError(f"plastic projection {projection.name!r} is too large for int32 slot indices")
         out.targets = targets.astype(np.int32)
         out.weights = weights.astype(self.dtype)
         out.post_index = post_index.astype(np.int32)
@@ -262,7 +267,8 @@ class CompiledNetwork:
         """Weights of a plastic projection in synapse (CSR) order, from a run's state."""
         for out in self.outgoing:
             if out.plastic and out.projections[0].name == projection_name:
-                return np.asarray(state["plastic"][projection_name]["weight"]).reshape(-1)[out.synapse_slots]
+                n_post = out.projections[0].post.size
+                return np.asarray(state["plastic"][projection_name]["arena"])[n_post:][out.synapse_slots]
         raise SpikenetError(f"projection {projection_name!r} has no plasticity rule")
 
     # -- state ---------------------------------------------------------------------------
@@ -291,7 +297,7 @@ class CompiledNetwork:
                 rule = projection.plasticity
                 n_pre, n_post = projection.pre.size, projection.post.size
                 plastic[projection.name] = {
-                    "weight": out.weights.copy(),
+                    "arena": np.concatenate([np.zeros(n_post, self.dtype), out.weights.reshape(-1)]),
                     "pre": {k: np.zeros(n_pre + 1, self.dtype) for k in rule.pre_traces},
                     "post": {k: np.zeros(n_post + 1, self.dtype) for k in rule.post_traces},
                     "synapse": {k: np.zeros(out.weights.shape, self.dtype) for k in rule.synapse_traces},
@@ -359,7 +365,10 @@ class CompiledNetwork:
                     "modulator_amounts": jnp.asarray(amounts, dtype),
                     "post_index": jnp.asarray(out.post_index), "column_slots": jnp.asarray(out.column_slots),
                     "column_rows": jnp.asarray(out.column_rows), "in_degree": jnp.asarray(out.in_degree),
-                    "n_synapses": projection.n_synapses,
+                    "n_synapses": projection.n_synapses, "n_post": projection.post.size,
+                    "n_pre": projection.pre.size, "target_offset": self._target_offset(projection),
+                    "dense_targets": jnp.asarray(self._target_offset(projection) + np.minimum(out.post_index, projection.post.size)
+                                                 .astype(np.int64) + np.where(out.post_index >= projection.post.size, buffer_size, 0)),
                 }
         poisson_probabilities = {
             p.name: jnp.asarray(p.model.rates_array(p.size) * dt / 1000.0, dtype)
@@ -377,7 +386,7 @@ class CompiledNetwork:
                 if consts["modulator_steps"].size:
                     modulator = modulator + jnp.sum(jnp.where(consts["modulator_steps"] == t, consts["modulator_amounts"], 0.0))
                 plastic[name] = {
-                    "weight": state["weight"],
+                    "arena": state["arena"],
                     "pre": {k: v * consts["pre_decay"][k] for k, v in state["pre"].items()},
                     "post": {k: v * consts["post_decay"][k] for k, v in state["post"].items()},
                     "synapse": {k: v * consts["synapse_decay"][k] for k, v in state["synapse"].items()},
@@ -427,9 +436,15 @@ class CompiledNetwork:
                 if out.plastic:
                     projection_name = out.projections[0].name
                     consts = plastic_consts[projection_name]
-                    inbox, plastic[projection_name], ev, updates = deliver_and_learn_pre(
-                        inbox, words[name], targets, plastic[projection_name], consts["post_index"], degrees,
-                        consts["rule"], dense_delivery=self.engine == "dense")
+                    n_post, offset = consts["n_post"], consts["target_offset"]
+                    if self.engine == "dense":
+                        # Clock-driven reference: every synapse every step, weighted by its source's spike.
+                        rows = plastic[projection_name]["arena"][n_post:].reshape(-1, targets.shape[1])
+                        spikes = jnp.concatenate([spiked[name], jnp.zeros(1, bool)]).astype(dtype)
+                        inbox = inbox.at[consts["dense_targets"].reshape(-1)].add((rows * spikes[:, None]).reshape(-1), mode="drop")
+                    plastic[projection_name], ev, updates = deliver_and_learn_pre(
+                        words[name], targets, plastic[projection_name], n_post, consts["post_index"], degrees,
+                        consts["rule"], deliver=self.engine == "event")
                     plasticity_updates.append(updates)
                 elif self.engine == "event":
                     if out.delayed:
@@ -455,13 +470,26 @@ class CompiledNetwork:
             for k, (projection_name, consts) in enumerate(plastic_consts.items()):
                 post_name = next(p.post.name for p in self.projections if p.name == projection_name)
                 plastic[projection_name], updates = learn_post(
-                    words[post_name], plastic[projection_name], consts["column_slots"], consts["column_rows"],
-                    consts["in_degree"], consts["rule"])
+                    words[post_name], plastic[projection_name], consts["n_post"], consts["column_slots"],
+                    consts["column_rows"], consts["in_degree"], consts["n_pre"], consts["rule"])
                 plasticity_updates[k] = plasticity_updates[k] + updates
+                # Move the step's deliveries from the projection's inbox (the front of its arena,
+                # untouched by the post pathway) into the input buffer and clear it for the next
+                # step. Done last: reading the arena between its in-place loops made XLA:CPU copy
+                # the whole arena every step.
+                arena = plastic[projection_name]["arena"]
+                n_post, offset = consts["n_post"], consts["target_offset"]
+                inbox = inbox.at[offset:offset + n_post].add(arena[:n_post])
+                inbox, arena = lax.optimization_barrier((inbox, arena))  # the read before the clear
+                plastic[projection_name] = {
+                    **plastic[projection_name], "arena": lax.dynamic_update_slice(arena, jnp.zeros(n_post, dtype), (0,))}
                 if callable(getattr(consts["rule"], "on_step", None)):
                     state = plastic[projection_name]
-                    weight, synapse = consts["rule"].on_step(state["weight"], state["synapse"], state["modulator"], dt)
-                    plastic[projection_name] = {**state, "weight": weight.astype(dtype),
+                    n_post = consts["n_post"]
+                    weight = state["arena"][n_post:].reshape(consts["n_pre"] + 1, -1)
+                    weight, synapse = consts["rule"].on_step(weight, state["synapse"], state["modulator"], dt)
+                    arena = jnp.concatenate([state["arena"][:n_post], weight.astype(dtype).reshape(-1)])
+                    plastic[projection_name] = {**state, "arena": arena,
                                                 "synapse": {k2: v.astype(dtype) for k2, v in synapse.items()}}
                     plasticity_updates[k] = plasticity_updates[k] + consts["n_synapses"]
             if ring_slots:

@@ -129,57 +129,56 @@ def build_rows(n_pre: int, pre_lists: list[np.ndarray], target_lists: list[np.nd
     return targets, value_arrays
 
 
-def deliver_and_learn_pre(buffer: jnp.ndarray, words: jnp.ndarray, targets: jnp.ndarray, plastic: dict,
-                          post_index: jnp.ndarray, out_degrees: jnp.ndarray, rule, dense_delivery: bool):
+def deliver_and_learn_pre(words: jnp.ndarray, targets: jnp.ndarray, plastic: dict, n_inbox: int,
+                          post_index: jnp.ndarray, out_degrees: jnp.ndarray, rule, deliver: bool):
     """Deliver the spikes of a plastic projection's source and apply ``rule.on_pre`` to each
-    spiking neuron's outgoing row (after delivering it with the old weights, as Brian2's
-    ``on_pre = 'g += w; ... w = ...'`` does).
+    spiking neuron's outgoing row, after delivering it with the old weights (Brian2's
+    ``on_pre = 'g += w; ... w = ...'``).
 
-    Returns buffer, plastic state, events per counter, and the number of plasticity updates.
+    The projection's state keeps its inbox (``n_inbox`` entries, one per post-synaptic neuron)
+    and its weight rows in one flat ``arena``: delivering (a scatter into the inbox) and
+    updating a row then modify one array in sequence, which XLA:CPU does in place — with the
+    weights in a separate loop-carried array it copied all of them at every spike.
+
+    Returns the plastic state, events per counter, and the number of plasticity updates.
     """
-    n_pre = targets.shape[0] - 1
+    n_pre, width = targets.shape[0] - 1, targets.shape[1]
     word_counts = lax.population_count(words).astype(jnp.int32)
     cumulative = jnp.cumsum(word_counts)
     total = cumulative[-1]
     n_pre_traces = len(rule.pre_traces)
-    if dense_delivery:
-        # Clock-driven reference: every synapse every step, weighted by its source's spike.
-        spikes = unpack_bits(words, n_pre)
-        weights_now = plastic["weight"] * jnp.concatenate([spikes, jnp.zeros(1, bool)])[:, None]
-        buffer = buffer.at[targets.reshape(-1)].add(weights_now.reshape(-1), mode="drop")
 
     def body(rank, carry):
-        buffer, state, events, updates = carry
+        arena, pre, synapse, events, updates = carry
         row = _select(words, word_counts, cumulative, rank[None], n_pre)[0]
-        weight = state["weight"][row]
-        if not dense_delivery:
-            buffer = buffer.at[targets[row]].add(weight, mode="drop")
-        post_rows = post_index[row]
-        pre_values = {k: v[row] for k, v in state["pre"].items()}
-        post_values = {k: v[post_rows] for k, v in state["post"].items()}
-        synapse_values = {k: v[row] for k, v in state["synapse"].items()}
+        start = n_inbox + row * width
+        if deliver:
+            arena = arena.at[targets[row]].add(lax.dynamic_slice(arena, (start,), (width,)), mode="drop")
+        weight = lax.dynamic_slice(arena, (start,), (width,))
+        pre_values = {k: v[row] for k, v in pre.items()}
+        post_values = {k: v[post_index[row]] for k, v in plastic["post"].items()}
+        synapse_values = {k: v[row] for k, v in synapse.items()}
         new_weight, new_pre, new_synapse = rule.on_pre(weight, pre_values, post_values, synapse_values)
-        check_update(rule, "on_pre", "pre", new_pre, state["pre"], ())
-        check_update(rule, "on_pre", "synapse", new_synapse, state["synapse"], weight.shape)
+        check_update(rule, "on_pre", "pre", new_pre, pre, ())
+        check_update(rule, "on_pre", "synapse", new_synapse, synapse, weight.shape)
         check_update(rule, "on_pre", "weight", {"weight": new_weight}, {"weight": None}, weight.shape)
-        state = dict(state)
-        state["weight"] = state["weight"].at[row].set(jnp.broadcast_to(new_weight, weight.shape).astype(weight.dtype))
-        state["pre"] = {k: v.at[row].set(new_pre[k].astype(v.dtype)) if k in new_pre else v for k, v in state["pre"].items()}
-        state["synapse"] = {k: v.at[row].set(jnp.broadcast_to(new_synapse[k], weight.shape).astype(v.dtype)) if k in new_synapse else v
-                            for k, v in state["synapse"].items()}
-        degree = out_degrees[0, row]
-        touched = degree * (1 + len(new_synapse)) + n_pre_traces
-        return buffer, state, events + out_degrees[:, row], updates + touched
+        arena = lax.dynamic_update_slice(arena, jnp.broadcast_to(new_weight, weight.shape).astype(arena.dtype), (start,))
+        pre = {k: v.at[row].set(new_pre[k].astype(v.dtype)) if k in new_pre else v for k, v in pre.items()}
+        synapse = {k: v.at[row].set(jnp.broadcast_to(new_synapse[k], weight.shape).astype(v.dtype)) if k in new_synapse else v
+                   for k, v in synapse.items()}
+        touched = out_degrees[0, row] * (1 + len(new_synapse)) + n_pre_traces
+        return arena, pre, synapse, events + out_degrees[:, row], updates + touched
 
-    zero = jnp.zeros((), jnp.int32)
-    buffer, plastic, events, updates = lax.fori_loop(
-        0, total, body, (buffer, plastic, jnp.zeros(out_degrees.shape[0], jnp.int32), zero))
-    return buffer, plastic, events, updates
+    arena, pre, synapse, events, updates = lax.fori_loop(
+        0, total, body, (plastic["arena"], plastic["pre"], plastic["synapse"],
+                         jnp.zeros(out_degrees.shape[0], jnp.int32), jnp.zeros((), jnp.int32)))
+    return {**plastic, "arena": arena, "pre": pre, "synapse": synapse}, events, updates
 
 
-def learn_post(words: jnp.ndarray, plastic: dict, column_slots: jnp.ndarray, column_rows: jnp.ndarray,
-               in_degree: jnp.ndarray, rule):
-    """Apply ``rule.on_post`` to the incoming column of every spiking post-synaptic neuron."""
+def learn_post(words: jnp.ndarray, plastic: dict, n_inbox: int, column_slots: jnp.ndarray, column_rows: jnp.ndarray,
+               in_degree: jnp.ndarray, padding_row: int, rule):
+    """Apply ``rule.on_post`` to the incoming column of every spiking post-synaptic neuron
+    (``column_slots`` index the weight rows of the arena)."""
     n_post = column_slots.shape[0] - 1
     word_counts = lax.population_count(words).astype(jnp.int32)
     cumulative = jnp.cumsum(word_counts)
@@ -187,32 +186,32 @@ def learn_post(words: jnp.ndarray, plastic: dict, column_slots: jnp.ndarray, col
     n_post_traces = len(rule.post_traces)
 
     def body(rank, carry):
-        state, updates = carry
+        arena, post, synapse, updates = carry
         neuron = _select(words, word_counts, cumulative, rank[None], n_post)[0]
         slots = column_slots[neuron]
         rows = column_rows[neuron]
-        flat_weight = state["weight"].reshape(-1)
-        weight = flat_weight[slots]
-        pre_values = {k: v[rows] for k, v in state["pre"].items()}
-        post_values = {k: v[neuron] for k, v in state["post"].items()}
-        synapse_values = {k: v.reshape(-1)[slots] for k, v in state["synapse"].items()}
+        weight = arena[n_inbox + slots]
+        pre_values = {k: v[rows] for k, v in plastic["pre"].items()}
+        post_values = {k: v[neuron] for k, v in post.items()}
+        synapse_values = {k: v.reshape(-1)[slots] for k, v in synapse.items()}
         new_weight, new_post, new_synapse = rule.on_post(weight, pre_values, post_values, synapse_values)
-        check_update(rule, "on_post", "post", new_post, state["post"], ())
-        check_update(rule, "on_post", "synapse", new_synapse, state["synapse"], weight.shape)
+        check_update(rule, "on_post", "post", new_post, post, ())
+        check_update(rule, "on_post", "synapse", new_synapse, synapse, weight.shape)
         check_update(rule, "on_post", "weight", {"weight": new_weight}, {"weight": None}, weight.shape)
         # Padding entries of the column point at the padding row (never delivered); keep it zero.
-        valid = rows < state["weight"].shape[0] - 1
-        state = dict(state)
-        new_weight = jnp.where(valid, jnp.broadcast_to(new_weight, weight.shape), 0.0).astype(flat_weight.dtype)
-        state["weight"] = flat_weight.at[slots].set(new_weight).reshape(state["weight"].shape)
-        state["post"] = {k: v.at[neuron].set(new_post[k].astype(v.dtype)) if k in new_post else v for k, v in state["post"].items()}
-        state["synapse"] = {
+        valid = rows < padding_row
+        new_weight = jnp.where(valid, jnp.broadcast_to(new_weight, weight.shape), 0.0).astype(arena.dtype)
+        arena = arena.at[n_inbox + slots].set(new_weight)
+        post = {k: v.at[neuron].set(new_post[k].astype(v.dtype)) if k in new_post else v for k, v in post.items()}
+        synapse = {
             k: v.reshape(-1).at[slots].set(jnp.where(valid, jnp.broadcast_to(new_synapse[k], weight.shape), 0.0).astype(v.dtype)).reshape(v.shape)
-            if k in new_synapse else v for k, v in state["synapse"].items()}
+            if k in new_synapse else v for k, v in synapse.items()}
         touched = in_degree[neuron] * (1 + len(new_synapse)) + n_post_traces
-        return state, updates + touched
+        return arena, post, synapse, updates + touched
 
-    return lax.fori_loop(0, total, body, (plastic, jnp.zeros((), jnp.int32)))
+    arena, post, synapse, updates = lax.fori_loop(
+        0, total, body, (plastic["arena"], plastic["post"], plastic["synapse"], jnp.zeros((), jnp.int32)))
+    return {**plastic, "arena": arena, "post": post, "synapse": synapse}, updates
 
 
 def unpack_bits(words: jnp.ndarray, n: int) -> jnp.ndarray:

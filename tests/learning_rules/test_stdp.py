@@ -155,3 +155,20 @@ def test_bad_rules_are_refused_naming_the_parameter():
     a = net.population("a", 3, LIF())
     with pytest.raises(sn.SpikenetError, match="plastic projections need delay 0 ms"):
         net.connect(a, a, sn.AllToAll(), delay=1.0, plasticity=PairSTDP())
+
+
+def test_exported_plastic_network_learns_like_brian2(brian2_numpy):
+    """A recurrent network whose excitatory projection has pair STDP, exported with its rule to
+    Brian2: identical spikes and final weights (float64, rel 1e-9) over 100 ms. Reference: Brian2."""
+    from experiments.networks import coba
+    from spikenet.brian2_export import to_brian2
+
+    net = coba(400, seed=3, stdp=True)
+    ours = net.run(100.0, monitors=[sn.SpikeMonitor("exc")], precision="float64")
+    exported = to_brian2(net, spike_monitors=["exc"])
+    exported.run(100.0)
+    times, _ = exported.spikes("exc")
+    np.testing.assert_allclose(ours.spikes["exc"][0], times)
+    brian_weights = np.asarray(exported.synapses["exc->exc"].w[:] / brian2_numpy.nS)
+    assert ours.counts.plasticity_updates["exc->exc"] > 1000
+    np.testing.assert_allclose(ours.weights["exc->exc"], brian_weights, rtol=1e-9)
