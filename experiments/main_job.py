@@ -1,7 +1,8 @@
-"""The main job run by ``make run``: the COBA experiment on its built-in default network
-(to be replaced by the energy comparison when it lands)."""
+"""The main job run by ``make run``: the energy comparison on its built-in default network —
+a fixed spiking network swept over input rates, priced on every chip preset and on the dense
+baseline (``experiments/energy_vs_activity.py``), writing ``results/energy_vs_activity/``."""
 
-from experiments.coba import main
+from experiments.energy_vs_activity import main
 
 if __name__ == "__main__":
-    raise SystemExit(main([]))
+    raise SystemExit(main([]) or 0)
