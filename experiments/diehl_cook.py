@@ -1,0 +1,329 @@
+"""Diehl & Cook (2015) unsupervised digit recognition on the spikenet engine.
+
+Network (constants of the paper's released code, REPRODUCTION_TARGETS section 6a): Poisson
+inputs (rate = intensity / 4 Hz, intensity 0-255) -> excitatory layer (conductance LIF with an
+adaptive threshold theta, :class:`DiehlCookExcitatory`), all-to-all with plastic weights
+(:class:`learning_rules.diehl_cook.DiehlCookSTDP`); excitatory -> inhibitory one-to-one
+(10.4), inhibitory -> every other excitatory neuron (17.0): a soft winner-take-all.
+
+Protocol (one pass): each example is presented for 350 ms; before it, on the host, the
+incoming weights of each excitatory neuron are normalised to sum to 78 and the 150 ms rest
+of the paper is applied analytically (membranes, conductances and traces back to rest; theta
+decays by exp(-150 ms / tau_theta)); if the layer emits fewer than 5 spikes the example is
+re-presented with the input rates raised by 32 Hz at full intensity. After training,
+plasticity and theta are frozen, each neuron is labelled with the class of its highest mean
+response on the training set, and a test image gets the class whose neurons respond most.
+
+Conductances are in units of the leak conductance (g_L = 1 nS), as in the paper's equations,
+so the published weights apply unchanged.
+
+Deviations (as in the reference numpy port, REPRODUCTION_TARGETS 6b): no input delays (the
+engine needs delay 0 on plastic projections), rest applied analytically, dt = 0.5 ms,
+exponential-Euler membrane.
+
+References
+----------
+Diehl & Cook, Front. Comput. Neurosci. 9:99 (2015); github.com/peter-u-diehl/stdp-mnist;
+Brian2 ``examples/frompapers/Diehl_Cook_2015.py``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import jax.numpy as jnp
+import numpy as np
+
+import spikenet as sn
+from learning_rules.diehl_cook import DiehlCookSTDP
+from neurons import LIF
+from spikenet.engine import Result
+from spikenet.sources import SpikeSource
+
+PRESENT_MS = 350.0
+REST_MS = 150.0
+WEIGHT_SUM = 78.0
+MIN_SPIKES = 5
+MAX_RETRIES = 5
+INPUT_PROJECTION = "inputs->exc"
+
+
+@dataclass(frozen=True)
+class DiehlCookExcitatory:
+    r"""Excitatory neuron of Diehl & Cook: conductance LIF with an adaptive threshold.
+
+    .. math::
+
+        C \frac{dv}{dt} = g_L (v_{rest} - v) + I_{syn}, \qquad \tau_\theta \frac{d\theta}{dt} = -\theta
+
+    Spike when :math:`v > v_{threshold} + \theta`, no sooner than ``min_interval`` ms after the
+    previous spike (the code's ``timer`` variable, which grows at 0.1 of real time: 5 ms of
+    timer = 50 ms); then :math:`v \leftarrow v_{reset}`, :math:`\theta \leftarrow \theta +
+    \theta_+` and v is clamped for ``refractory`` ms. ``theta_plus = 0`` freezes theta (test).
+
+    Parameters
+    ----------
+    tau_m : float
+        Membrane time constant in ms (paper: 100).
+    v_rest, v_reset, v_threshold : float
+        mV (paper: -65, -65, -52).
+    refractory : float
+        Clamp after a spike in ms (paper: 5).
+    min_interval : float
+        Minimum time between spikes in ms (code: timer > 5 ms at 0.1 x real time = 50 ms).
+    capacitance : float
+        pF; 100 pF with tau 100 ms gives g_L = 1 nS so conductances are in units of g_L.
+    theta_plus : float
+        Threshold increase per spike in mV (paper: 0.05).
+    tau_theta : float
+        Threshold decay time constant in ms (paper: 1e7).
+
+    References
+    ----------
+    Diehl & Cook, Front. Comput. Neurosci. 9:99 (2015), section 2.1 and released code.
+    """
+
+    tau_m: float = 100.0
+    v_rest: float = -65.0
+    v_reset: float = -65.0
+    v_threshold: float = -52.0
+    refractory: float = 5.0
+    min_interval: float = 50.0
+    capacitance: float = 100.0
+    theta_plus: float = 0.05
+    tau_theta: float = 1e7
+    integration: str = "exponential_euler"
+
+    @property
+    def g_leak(self) -> float:
+        """Leak conductance in nS."""
+        return self.capacitance / self.tau_m
+
+    def state_units(self) -> dict[str, str]:
+        return {"v": "mV", "theta": "mV", "since_spike": "ms"}
+
+    def initial_state(self, size: int, dt: float) -> dict[str, np.ndarray]:
+        return {"v": np.full(size, self.v_rest), "theta": np.zeros(size), "since_spike": np.full(size, 1e6),
+                "refractory_countdown": np.zeros(size, dtype=np.int32)}
+
+    def update(self, state: dict, drive: sn.SynapticDrive, dt: float) -> dict:
+        countdown = jnp.maximum(state["refractory_countdown"] - 1, 0)
+        total = self.g_leak + drive.conductance
+        v_inf = (self.g_leak * self.v_rest + drive.current) / total
+        v_new = v_inf + (state["v"] - v_inf) * jnp.exp(-(dt / self.capacitance) * total)
+        return {"v": jnp.where(countdown == 0, v_new, state["v"]),
+                "theta": state["theta"] * math.exp(-dt / self.tau_theta),
+                "since_spike": state["since_spike"] + dt, "refractory_countdown": countdown}
+
+    def threshold(self, state: dict, dt: float):
+        spiked = ((state["v"] > self.v_threshold + state["theta"]) & (state["refractory_countdown"] == 0)
+                  & (state["since_spike"] >= self.min_interval))
+        countdown = jnp.where(spiked, int(math.floor(self.refractory / dt + 1e-3)), state["refractory_countdown"])
+        return {**state, "refractory_countdown": countdown.astype(state["refractory_countdown"].dtype)}, spiked
+
+    def reset(self, state: dict, spiked) -> dict:
+        return {**state, "v": jnp.where(spiked, self.v_reset, state["v"]),
+                "theta": jnp.where(spiked, state["theta"] + self.theta_plus, state["theta"]),
+                "since_spike": jnp.where(spiked, 0.0, state["since_spike"])}
+
+
+INHIBITORY = LIF(tau_m=10.0, v_rest=-60.0, v_threshold=-40.0, v_reset=-45.0, refractory=2.0, capacitance=10.0)
+
+
+@dataclass(frozen=True, eq=False)
+class PresentationSource(SpikeSource):
+    """Poisson inputs whose rates (Hz) the host sets before each presentation.
+
+    The spike rasters are drawn on the host, chunk by chunk, from ``rates`` and a numpy
+    generator held in ``current`` (a mutable holder: the description stays the same, so the
+    compiled engine is reused for every example).
+    """
+
+    current: dict = field(default_factory=dict, compare=False)
+
+    def raster(self, size: int, dt: float, first_step: int, n_steps: int) -> np.ndarray:
+        rates = self.current.get("rates")
+        if rates is None:
+            return np.zeros((n_steps, size), dtype=bool)
+        return self.current["rng"].random((n_steps, size)) < rates * (dt / 1000.0)
+
+
+@dataclass
+class DiehlCookConfig:
+    """Sizes and constants of one experiment (see the module docstring for the sources)."""
+
+    n_excitatory: int = 400
+    dt: float = 0.5
+    present_ms: float = PRESENT_MS
+    input_scale: float = 0.25
+    seed: int = 0
+    weight_sum: float = WEIGHT_SUM
+    w_exc_inh: float = 10.4
+    w_inh_exc: float = 17.0
+
+
+def build_network(n_input: int, config: DiehlCookConfig, input_weights: np.ndarray, theta: np.ndarray | None,
+                  learn: bool) -> tuple[sn.Network, PresentationSource]:
+    """The network; ``input_weights`` (n_input * n_exc, pre-major order); ``learn`` attaches the
+    STDP rule and lets theta grow, otherwise both are frozen."""
+    n_exc = config.n_excitatory
+    network = sn.Network(dt=config.dt, seed=config.seed)
+    source = PresentationSource(np.zeros(0, np.int64), np.zeros(0))
+    inputs = network.population("inputs", n_input, source)
+    exc = network.population("exc", n_exc, DiehlCookExcitatory(theta_plus=0.05 if learn else 0.0))
+    inh = network.population("inh", n_exc, INHIBITORY)
+    if theta is not None:
+        exc.set_initial(theta=theta)
+    excitatory = sn.ConductanceExp(tau=1.0, e_rev=0.0)
+    network.connect(inputs, exc, sn.AllToAll(), synapse=excitatory, weight=input_weights, name=INPUT_PROJECTION,
+                    plasticity=DiehlCookSTDP() if learn else None)
+    network.connect(exc, inh, sn.OneToOne(), synapse=excitatory, weight=config.w_exc_inh)
+    pre, post = np.nonzero(~np.eye(n_exc, dtype=bool))
+    network.connect(inh, exc, sn.FromIndices(pre, post), synapse=sn.ConductanceExp(tau=2.0, e_rev=-100.0),
+                    weight=config.w_inh_exc)
+    return network, source
+
+
+def initial_weights(n_input: int, n_exc: int, seed: int) -> np.ndarray:
+    """0.3 (U(0, 1) + 0.01), the released code's random initial input weights."""
+    return 0.3 * (np.random.default_rng(seed).random(n_input * n_exc) + 0.01)
+
+
+def normalise_columns(weights: np.ndarray, target: float) -> np.ndarray:
+    """Rescale each column (incoming weights of one excitatory neuron) to sum to ``target``."""
+    sums = weights.sum(axis=0, keepdims=True)
+    return weights * (target / np.where(sums > 0, sums, 1.0))
+
+
+def add_counts(total: sn.ActivityCounts | None, part: sn.ActivityCounts) -> sn.ActivityCounts:
+    """Sum two runs' counts of one network (steps and every event count add)."""
+    if total is None:
+        return sn.ActivityCounts.from_dict(part.to_dict())
+    total.steps += part.steps
+    for group in ("spikes", "neuron_updates", "synaptic_events", "delayed_events", "plasticity_updates"):
+        mine, theirs = getattr(total, group), getattr(part, group)
+        for key, value in theirs.items():
+            mine[key] = mine.get(key, 0) + value
+    return total
+
+
+class Presenter:
+    """Presents examples one at a time to one compiled network, resetting to rest in between."""
+
+    def __init__(self, network: sn.Network, source: PresentationSource, seed: int) -> None:
+        self.network = network
+        self.source = source
+        self.compiled = network.compile()
+        self.rest = self.compiled.initial_state()
+        self.state = self.rest
+        self.end_step = 0
+        self.seed = seed
+        self.counts: sn.ActivityCounts | None = None
+        self.plastic = next((o for o in self.compiled.outgoing if o.plastic), None)
+
+    def weights(self) -> np.ndarray:
+        """Current input weights as (n_input, n_exc)."""
+        projection = self.network.projections[0]
+        flat = self.compiled.plastic_weights(self.state, INPUT_PROJECTION) if self.plastic else projection.weights
+        return np.asarray(flat, np.float64).reshape(projection.pre.size, projection.post.size)
+
+    def theta(self) -> np.ndarray:
+        return np.asarray(self.state["neurons"]["exc"]["theta"], np.float64)
+
+    def _rested(self, weights: np.ndarray | None) -> dict:
+        """The state after the 150 ms rest: neurons, channels and traces at rest; theta and weights kept."""
+        state = {"neurons": {k: dict(v) for k, v in self.rest["neurons"].items()},
+                 "channels": self.rest["channels"], "ring": self.rest["ring"], "t": np.asarray(self.state.get("t", 0), np.int32)}
+        state["neurons"]["exc"]["theta"] = (np.asarray(self.state["neurons"]["exc"]["theta"])
+                                            * math.exp(-REST_MS / self.network.populations["exc"].model.tau_theta))
+        state["plastic"] = {}
+        for name, plastic in self.rest["plastic"].items():
+            arena = np.array(self.state["plastic"][name]["arena"])
+            n_post = self.plastic.projections[0].post.size
+            arena[:n_post] = 0.0
+            if weights is not None:
+                body = arena[n_post:]
+                body[self.plastic.synapse_slots] = weights.reshape(-1)
+            state["plastic"][name] = {**plastic, "arena": arena}
+        return state
+
+    def present(self, image: np.ndarray, example: int, config: DiehlCookConfig, normalise: bool) -> np.ndarray:
+        """Present one image (intensities 0-255) for ``config.present_ms``; returns exc spike counts."""
+        intensity = 1.0
+        for attempt in range(MAX_RETRIES + 1):
+            weights = normalise_columns(self.weights(), config.weight_sum) if (normalise and self.plastic) else None
+            self.state = self._rested(weights)
+            self.source.current["rates"] = image * config.input_scale * intensity
+            self.source.current["rng"] = np.random.default_rng([self.seed, example, attempt])
+            result = self.network.run(config.present_ms, seed=self.seed, monitors=[sn.SpikeMonitor("exc")],
+                                      progress=False, resume=Result(final_state=self.state, end_step=self.end_step))
+            self.state, self.end_step = result.final_state, result.end_step
+            self.counts = add_counts(self.counts, result.counts)
+            spikes = np.bincount(result.spikes["exc"][1], minlength=self.network.populations["exc"].size)
+            if spikes.sum() >= MIN_SPIKES:
+                break
+            intensity += 0.5  # +32 Hz at full intensity (255 / 4 x 0.5 = 31.9 Hz)
+        return spikes
+
+
+def present_all(presenter: Presenter, images: np.ndarray, config: DiehlCookConfig, normalise: bool,
+                progress: Callable[[int], None] | None = None, offset: int = 0) -> np.ndarray:
+    """Spike counts (n_images, n_exc) of every image in turn."""
+    responses = np.zeros((len(images), presenter.network.populations["exc"].size), np.int64)
+    for k, image in enumerate(images):
+        responses[k] = presenter.present(image, offset + k, config, normalise)
+        if progress is not None:
+            progress(k + 1)
+    return responses
+
+
+def assign_labels(responses: np.ndarray, labels: np.ndarray, n_classes: int = 10) -> np.ndarray:
+    """Each neuron's class: the one with its highest mean response (Diehl & Cook's labelling)."""
+    means = np.stack([responses[labels == c].mean(axis=0) if np.any(labels == c) else np.zeros(responses.shape[1])
+                      for c in range(n_classes)])
+    return np.argmax(means, axis=0)
+
+
+def predict(responses: np.ndarray, neuron_labels: np.ndarray, n_classes: int = 10) -> np.ndarray:
+    """The class whose assigned neurons have the highest mean spike count (classes without neurons never win)."""
+    scores = np.full((len(responses), n_classes), -np.inf)
+    for c in range(n_classes):
+        members = neuron_labels == c
+        if members.any():
+            scores[:, c] = responses[:, members].mean(axis=1)
+    return np.argmax(scores, axis=1)
+
+
+def frozen_network(n_input: int, config: DiehlCookConfig, weights: np.ndarray, theta: np.ndarray) -> tuple[sn.Network, PresentationSource]:
+    """The test-time network: learned weights as static weights, theta frozen at its trained values."""
+    return build_network(n_input, config, weights.reshape(-1), theta, learn=False)
+
+
+def evaluate(network: sn.Network, source: PresentationSource, images: np.ndarray, config: DiehlCookConfig,
+             seed_offset: int, progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, sn.ActivityCounts]:
+    """Responses of a frozen network to ``images`` and the counts of all its presentations."""
+    presenter = Presenter(network, source, config.seed + 1)
+    responses = present_all(presenter, images, config, normalise=False, progress=progress, offset=seed_offset)
+    return responses, presenter.counts
+
+
+def describe(neuron_labels: np.ndarray) -> list[int]:
+    """Neurons per label 0-9."""
+    return np.bincount(neuron_labels, minlength=10).tolist()
+
+
+def train(images: np.ndarray, config: DiehlCookConfig,
+          progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray, Presenter]:
+    """One pass of unsupervised training; returns (weights (n_input, n_exc), theta (n_exc,), presenter)."""
+    n_input = images.shape[1]
+    weights = initial_weights(n_input, config.n_excitatory, config.seed)
+    network, source = build_network(n_input, config, weights, None, learn=True)
+    presenter = Presenter(network, source, config.seed)
+    present_all(presenter, images, config, normalise=True, progress=progress)
+    return normalise_columns(presenter.weights(), config.weight_sum), presenter.theta(), presenter
+
+
+def summary_of(run: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in run.items())

@@ -1,0 +1,103 @@
+"""The ``spikenet`` command: help of every subcommand, exit codes (0 / 1 / 2), bad names listing the
+valid ones, re-pricing a saved run folder (one from this session and one written by an earlier run)."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import hardware
+from experiments import cli
+
+OLD_RUN = Path(__file__).parent / "data" / "energy_vs_dense_run"
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["list", "--help"], ["run", "--help"], ["energy", "--help"],
+                                  ["validate", "--help"], ["chips", "--help"]])
+def test_every_subcommand_help_works(argv, capsys):
+    assert cli.main(argv) == 0
+    assert "usage" in capsys.readouterr().out.lower()
+
+
+@pytest.mark.parametrize("name", sorted(cli.EXPERIMENTS))
+def test_every_experiment_help_works(name, capsys):
+    assert cli.main(["run", name, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "usage" in out.lower() and "-h" in out
+
+
+def test_list_shows_experiments_and_chips(capsys):
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in [*cli.EXPERIMENTS, *hardware.available_chips()]:
+        assert name in out
+
+
+def test_bad_experiment_name_is_usage_error_listing_valid_ones(capsys):
+    assert cli.main(["run", "no_such_experiment"]) == 2
+    err = capsys.readouterr().err
+    assert "no_such_experiment" in err and "energy_vs_dense" in err and "coba" in err
+
+
+def test_bad_chip_names_list_valid_ones(capsys):
+    assert cli.main(["chips", "no_such_chip"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "loihi" in err and "truenorth" in err
+    assert cli.main(["energy", str(OLD_RUN), "--chip", "no_such_chip"]) == 1
+    assert "loihi" in capsys.readouterr().err
+
+
+def test_bad_usage_exits_2(capsys):
+    assert cli.main([]) == 2
+    assert cli.main(["energy", str(OLD_RUN)]) == 2  # --chip missing
+    assert cli.main(["list", "--bogus"]) == 2
+
+
+def test_chips_shows_coefficients_with_sources(capsys):
+    assert cli.main(["chips", "loihi"]) == 0
+    out = capsys.readouterr().out
+    assert "synaptic_op" in out and "Davies" in out
+
+
+@pytest.mark.parametrize("chip", ["loihi", "spinnaker2", "neurram_rram", "h100"])
+def test_energy_reprices_a_run_written_by_an_earlier_run(chip, tmp_path, capsys):
+    """The folder in tests/experiments/data was written by an earlier version's run (N_e = 10)."""
+    run_dir = tmp_path / "run"
+    shutil.copytree(OLD_RUN, run_dir)
+    before = sorted(p.name for p in run_dir.iterdir())
+    assert cli.main(["energy", str(run_dir), "--chip", chip, "--json"]) == 0
+    reports = json.loads(capsys.readouterr().out)
+    for report in reports.values():
+        assert report["chip"] == chip and report["per_inference_j"] > 0 and report["inferences"] == 10
+    assert sorted(p.name for p in run_dir.iterdir()) == before  # nothing re-simulated or rewritten
+
+
+def test_energy_on_this_sessions_run_matches_its_table(quick_run, capsys):
+    assert cli.main(["energy", quick_run["run_dir"], "--chip", "spinnaker2", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)["SNN"]
+    assert report["per_inference_j"] == pytest.approx(quick_run["energy_per_inference_j"]["spinnaker2"], rel=1e-12)
+
+
+def test_energy_failures_are_one_line_exit_1(tmp_path, capsys):
+    assert cli.main(["energy", str(tmp_path), "--chip", "loihi"]) == 1
+    assert "repricing.json" in capsys.readouterr().err
+    assert cli.main(["energy", str(OLD_RUN), "--chip", "truenorth"]) == 1  # 784 inputs > fan-in 256
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "does not fit" in err
+
+
+def test_run_writes_a_run_folder(tmp_path, capsys):
+    assert cli.main(["run", "custom_neuron", "--results", str(tmp_path)]) == 0
+    (folder,) = (tmp_path / "custom_neuron").iterdir()
+    assert (folder / "custom_neuron.json").is_file() and (folder / "log.txt").is_file()
+    assert json.loads((folder / "status.json").read_text())["state"] == "complete"
+
+
+def test_installed_command_exit_codes():
+    """The console script declared in pyproject (``experiments.cli:main``)."""
+    command = [sys.executable, "-c", "import sys; from experiments.cli import main; sys.exit(main())"]
+    assert subprocess.run([*command, "chips", "no_such_chip"], capture_output=True).returncode == 1
+    assert subprocess.run([*command, "bogus"], capture_output=True).returncode == 2
