@@ -52,9 +52,9 @@ def _peak_rss_mb() -> float:
 def _run_spikenet(net, bio_ms: float, engine: str, reps: int) -> dict:
     t0 = time.perf_counter()
     compiled = net.compile(engine=engine)
-    first = compiled.run(bio_ms, seed=1)
+    first = compiled.run(bio_ms, seed=1, progress=False)
     compile_s = time.perf_counter() - t0 - first.run_seconds
-    times = [first.run_seconds] + [compiled.run(bio_ms, seed=1).run_seconds for _ in range(reps - 1)]
+    times = [first.run_seconds] + [compiled.run(bio_ms, seed=1, progress=False).run_seconds for _ in range(reps - 1)]
     counts = first.counts
     return {"compile_s": compile_s, "sim_runs_s": times, "spikes": counts.total_spikes,
             "synaptic_events": counts.total_synaptic_events}
@@ -154,8 +154,10 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
 
     def sim(system, network="COBA p=0.02", n=4000, bio=1.0):
+        """Simulation seconds per biological second (the dense path runs a shorter time)."""
         for c in cases:
-            if (c["system"], c["network"], c["n_neurons"], c["bio_s"]) == (system, network, n, bio):
+            if (c["system"], c["network"], c["n_neurons"]) == (system, network, n) and (
+                    c["bio_s"] == bio or system == "spikenet_dense"):
                 return c["sim_s_per_bio_s"]
         return None
 
