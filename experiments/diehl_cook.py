@@ -18,8 +18,8 @@ Conductances are in units of the leak conductance (g_L = 1 nS), as in the paper'
 so the published weights apply unchanged.
 
 Deviations (as in the reference numpy port, REPRODUCTION_TARGETS 6b): no input delays (the
-engine needs delay 0 on plastic projections), rest applied analytically, dt = 0.5 ms,
-exponential-Euler membrane.
+engine needs delay 0 on plastic projections), rest applied analytically; dt = 0.5 ms with
+forward Euler (the released code's integration) by default.
 
 References
 ----------
@@ -79,6 +79,12 @@ class DiehlCookExcitatory:
         Threshold increase per spike in mV (paper: 0.05).
     tau_theta : float
         Threshold decay time constant in ms (paper: 1e7).
+    integration : ``"euler"`` or ``"exponential_euler"``
+        Membrane integration, and the decay of the population's conductances: ``euler``
+        (the released code's Brian default) decays a conductance by (1 - dt/tau) per step, so
+        its time integral equals the continuous one; ``exponential_euler`` decays exactly per
+        step, which with deliveries acting from the next step gives dt / (1 - e^{-dt/tau})
+        instead of tau (+27 % for tau_ge = 1 ms at dt = 0.5 ms).
 
     References
     ----------
@@ -111,8 +117,11 @@ class DiehlCookExcitatory:
     def update(self, state: dict, drive: sn.SynapticDrive, dt: float) -> dict:
         countdown = jnp.maximum(state["refractory_countdown"] - 1, 0)
         total = self.g_leak + drive.conductance
-        v_inf = (self.g_leak * self.v_rest + drive.current) / total
-        v_new = v_inf + (state["v"] - v_inf) * jnp.exp(-(dt / self.capacitance) * total)
+        if self.integration == "euler":
+            v_new = state["v"] + (dt / self.capacitance) * (self.g_leak * self.v_rest + drive.current - total * state["v"])
+        else:
+            v_inf = (self.g_leak * self.v_rest + drive.current) / total
+            v_new = v_inf + (state["v"] - v_inf) * jnp.exp(-(dt / self.capacitance) * total)
         return {"v": jnp.where(countdown == 0, v_new, state["v"]),
                 "theta": state["theta"] * math.exp(-dt / self.tau_theta),
                 "since_spike": state["since_spike"] + dt, "refractory_countdown": countdown}
@@ -129,7 +138,11 @@ class DiehlCookExcitatory:
                 "since_spike": jnp.where(spiked, 0.0, state["since_spike"])}
 
 
-INHIBITORY = LIF(tau_m=10.0, v_rest=-60.0, v_threshold=-40.0, v_reset=-45.0, refractory=2.0, capacitance=10.0)
+def inhibitory_model(integration: str) -> LIF:
+    """Diehl & Cook's inhibitory neuron: tau 10 ms, rest -60, threshold -40, reset -45 mV, refractory 2 ms
+    (capacitance 10 pF: g_L = 1 nS, conductances in units of g_L)."""
+    return LIF(tau_m=10.0, v_rest=-60.0, v_threshold=-40.0, v_reset=-45.0, refractory=2.0, capacitance=10.0,
+               integration=integration)
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,6 +175,7 @@ class DiehlCookConfig:
     weight_sum: float = WEIGHT_SUM
     w_exc_inh: float = 10.4
     w_inh_exc: float = 17.0
+    integration: str = "euler"
 
 
 def build_network(n_input: int, config: DiehlCookConfig, input_weights: np.ndarray, theta: np.ndarray | None,
@@ -172,8 +186,9 @@ def build_network(n_input: int, config: DiehlCookConfig, input_weights: np.ndarr
     network = sn.Network(dt=config.dt, seed=config.seed)
     source = PresentationSource(np.zeros(0, np.int64), np.zeros(0))
     inputs = network.population("inputs", n_input, source)
-    exc = network.population("exc", n_exc, DiehlCookExcitatory(theta_plus=0.05 if learn else 0.0))
-    inh = network.population("inh", n_exc, INHIBITORY)
+    exc = network.population("exc", n_exc, DiehlCookExcitatory(theta_plus=0.05 if learn else 0.0,
+                                                                integration=config.integration))
+    inh = network.population("inh", n_exc, inhibitory_model(config.integration))
     if theta is not None:
         exc.set_initial(theta=theta)
     excitatory = sn.ConductanceExp(tau=1.0, e_rev=0.0)
@@ -309,19 +324,39 @@ def evaluate(network: sn.Network, source: PresentationSource, images: np.ndarray
     return responses, presenter.counts
 
 
+def proportion_weights(responses: np.ndarray, labels: np.ndarray, n_classes: int = 10) -> np.ndarray:
+    """(n_neurons, n_classes): each neuron's share of its class-mean responses (rows sum to 1, or 0 if silent)."""
+    means = np.stack([responses[labels == c].mean(axis=0) if np.any(labels == c) else np.zeros(responses.shape[1])
+                      for c in range(n_classes)], axis=1)
+    totals = means.sum(axis=1, keepdims=True)
+    return means / np.where(totals > 0, totals, 1.0)
+
+
+def predict_proportion(responses: np.ndarray, proportions: np.ndarray) -> np.ndarray:
+    """BindsNET's "proportion weighting" read-out: class score = sum over neurons of spikes x the neuron's
+    class share (every neuron votes for every class, not only for its best one)."""
+    return np.argmax(responses @ proportions, axis=1)
+
+
 def describe(neuron_labels: np.ndarray) -> list[int]:
     """Neurons per label 0-9."""
     return np.bincount(neuron_labels, minlength=10).tolist()
 
 
-def train(images: np.ndarray, config: DiehlCookConfig,
-          progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray, Presenter]:
-    """One pass of unsupervised training; returns (weights (n_input, n_exc), theta (n_exc,), presenter)."""
+def train(images: np.ndarray, config: DiehlCookConfig, progress: Callable[[int], None] | None = None,
+          epochs: int = 1) -> tuple[np.ndarray, np.ndarray, Presenter]:
+    """Unsupervised training, ``epochs`` passes in the given order; returns (weights (n_input, n_exc),
+    theta (n_exc,), presenter)."""
     n_input = images.shape[1]
     weights = initial_weights(n_input, config.n_excitatory, config.seed)
     network, source = build_network(n_input, config, weights, None, learn=True)
     presenter = Presenter(network, source, config.seed)
-    present_all(presenter, images, config, normalise=True, progress=progress)
+    order = np.arange(len(images))
+    for epoch in range(epochs):
+        if epoch:  # later passes in a new random order (the first keeps the data set's order)
+            order = np.random.default_rng([config.seed, epoch]).permutation(len(images))
+        step = (lambda done, e=epoch: progress(e * len(images) + done)) if progress else None
+        present_all(presenter, images[order], config, normalise=True, progress=step, offset=epoch * len(images))
     return normalise_columns(presenter.weights(), config.weight_sum), presenter.theta(), presenter
 
 

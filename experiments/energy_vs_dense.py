@@ -13,8 +13,9 @@ MNIST from IDX files. Steps:
    chip preset from the counted test activity (:func:`hardware.estimate`), and the MLP and the
    SNN's clock-driven dense simulation on every dense device (:mod:`hardware.dense`);
 5. re-run the test set with the weights each analog crossbar would apply (quantised
-   conductances, programming/read noise, drift; :func:`hardware.perturb_network_weights`) to
-   get its accuracy.
+   conductances, programming/read noise, drift; :func:`hardware.perturb_network_weights`) and
+   with each digital chip's weight precision (:func:`hardware.quantise_weights`) to get the
+   accuracy each platform would give.
 
 Writes a run folder ``results/energy_vs_dense/<timestamp>/``: ``summary.json``, ``table.json``
 and ``table.md`` (accuracy, energy per inference per term, latency, EDP), ``accuracy_vs_energy.png``,
@@ -25,6 +26,7 @@ and ``table.md`` (accuracy, energy per inference per term, latency, EDP), ``accu
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -53,9 +55,13 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--n-train", type=int, default=None, help="training examples (default: all)")
     parser.add_argument("--n-test", type=int, default=None, help="test examples (default: all)")
     parser.add_argument("--seed", type=int, default=0, help="seed of weights, input spikes and the dense baseline")
+    parser.add_argument("--epochs", type=int, default=1, help="passes over the training set")
     parser.add_argument("--dt", type=float, default=0.5, help="time step (ms)")
+    parser.add_argument("--integration", choices=["euler", "exponential_euler"], default="euler",
+                        help="membrane and conductance integration (see experiments.diehl_cook)")
     parser.add_argument("--mnist-dir", type=Path, default=None, help="folder with the four MNIST IDX files")
-    parser.add_argument("--no-analog-accuracy", action="store_true", help="skip the analog crossbar re-runs")
+    parser.add_argument("--no-analog-accuracy", action="store_true",
+                        help="skip the test-set re-runs with analog crossbar / digital weight-precision weights")
     parser.add_argument("--results", type=Path, default=Path("results"), help="results root")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser
@@ -140,6 +146,29 @@ def analog_accuracies(network: sn.Network, source: dc.PresentationSource, data: 
     return out
 
 
+def quantised_accuracies(network: sn.Network, source: dc.PresentationSource, data: DigitData, labels: np.ndarray,
+                         config: dc.DiehlCookConfig, chips: list[str], progress: bool, log) -> dict[str, dict]:
+    """Test accuracy with each digital chip's weight precision (one re-run per distinct bit width)."""
+    by_bits: dict[int, dict] = {}
+    out = {}
+    for name in chips:
+        bits = hardware.get_chip(name).limit("weight_bits")
+        if not bits:
+            continue
+        if bits not in by_bits:
+            quantised = {p.name: hardware.quantise_weights(p.weights, bits) for p in network.projections}
+            clone = hardware.with_weights(network, {k: v[0] for k, v in quantised.items()})
+            bar, update = _bar(progress, len(data.test_images), int(round(config.present_ms / config.dt)))
+            responses, _ = dc.evaluate(clone, source, data.test_images, config, seed_offset=0, progress=update)
+            bar.close()
+            by_bits[bits] = {"accuracy": float(np.mean(dc.predict(responses, labels) == data.test_labels)),
+                             "weight_bits": bits,
+                             "weight_relative_rms_error": {k: v[1].relative_rms_error for k, v in quantised.items()}}
+            log(f"{bits}-bit weights: test accuracy {by_bits[bits]['accuracy']:.3f}")
+        out[name] = by_bits[bits]
+    return out
+
+
 def repricing_network(run_dir: Path) -> tuple[sn.Network, sn.ActivityCounts, int]:
     """Rebuild a saved run's frozen network and load its counts (for ``spikenet energy``)."""
     import json
@@ -153,58 +182,90 @@ def repricing_network(run_dir: Path) -> tuple[sn.Network, sn.ActivityCounts, int
     return network, counts, int(info["inferences"])
 
 
+def check_args(args: argparse.Namespace) -> str | None:
+    """A description of what is wrong with the options, or None."""
+    for name in ("n_excitatory", "n_train", "n_test"):
+        value = getattr(args, name)
+        if value is not None and value < (2 if name == "n_excitatory" else 1):
+            return f"--{name.replace('_', '-')} must be >= {2 if name == 'n_excitatory' else 1}; got {value}"
+    if args.epochs < 1:
+        return f"--epochs must be >= 1; got {args.epochs}"
+    if not args.dt > 0:
+        return f"--dt must be > 0 ms; got {args.dt}"
+    return None
+
+
+def train_and_test_snn(data: DigitData, config: dc.DiehlCookConfig, epochs: int, progress: bool,
+                       folder: RunFolder) -> dict[str, Any]:
+    """Train, label on the training set, test; writes weights, responses, counts and the repricing file."""
+    log, start = folder.log, time.time()
+    steps = int(round(config.present_ms / config.dt))
+    folder.set_stage("train")
+    bar, update = _bar(progress, epochs * len(data.train_images), steps)
+    weights, theta, _ = dc.train(data.train_images, config, progress=update, epochs=epochs)
+    bar.close()
+    n_input = data.train_images.shape[1]
+    folder.write_npz("weights.npz", input_weights=weights, theta=theta)
+    log(f"trained in {time.time() - start:.1f} s; theta mean {theta.mean():.2f} mV, max {theta.max():.2f} mV")
+
+    folder.set_stage("label")
+    network, source = dc.frozen_network(n_input, config, weights, theta)
+    bar, update = _bar(progress, len(data.train_images), steps)
+    train_responses, _ = dc.evaluate(network, source, data.train_images, config, seed_offset=10**5, progress=update)
+    bar.close()
+    labels = dc.assign_labels(train_responses, data.train_labels)
+    train_accuracy = float(np.mean(dc.predict(train_responses, labels) == data.train_labels))
+
+    folder.set_stage("test")
+    bar, update = _bar(progress, len(data.test_images), steps)
+    test_responses, counts = dc.evaluate(network, source, data.test_images, config, seed_offset=0, progress=update)
+    bar.close()
+    predictions = dc.predict(test_responses, labels)
+    accuracy = float(np.mean(predictions == data.test_labels))
+    proportions = dc.proportion_weights(train_responses, data.train_labels)
+    proportion_accuracy = float(np.mean(dc.predict_proportion(test_responses, proportions) == data.test_labels))
+    folder.write_json("counts.json", counts.to_dict())
+    folder.write_npz("responses.npz", train=train_responses, test=test_responses, neuron_labels=labels,
+                     test_predictions=predictions)
+    folder.write_json(REPRICING_FILE, {"builder": "experiments.energy_vs_dense:repricing_network",
+                                       "counts": "counts.json", "weights": "weights.npz", "n_input": n_input,
+                                       "inferences": len(data.test_images), "config": config.__dict__})
+    log(f"SNN: test accuracy {accuracy:.3f} (proportion-weighting read-out {proportion_accuracy:.3f}), "
+        f"train (labelling set) {train_accuracy:.3f}; {test_responses.sum(axis=1).mean():.1f} exc spikes / test image; "
+        f"neurons per label {dc.describe(labels)}; {time.time() - start:.1f} s so far")
+    return {"network": network, "source": source, "labels": labels, "counts": counts, "accuracy": accuracy,
+            "summary": {"snn_test_accuracy": accuracy, "snn_train_accuracy": train_accuracy,
+                        "snn_test_accuracy_proportion_readout": proportion_accuracy,
+                        "exc_spikes_per_test_image": float(test_responses.sum(axis=1).mean()),
+                        "neurons_per_label": dc.describe(labels), "theta_mean_mv": float(theta.mean()),
+                        "theta_max_mv": float(theta.max())}}
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """The whole experiment; returns ``summary.json``'s content."""
     sizes = {k: getattr(args, k) for k in QUICK}
     if args.quick:
         sizes = {k: QUICK[k] if v is None else v for k, v in sizes.items()}
     n_exc = sizes["n_excitatory"] or 400
+    problem = check_args(args)
+    if problem:
+        raise ValueError(problem)
     data = load_mnist(args.mnist_dir) if args.mnist_dir else load_sklearn_digits()
     data = data.subset(sizes["n_train"], sizes["n_test"])
-    config = dc.DiehlCookConfig(n_excitatory=n_exc, dt=args.dt, seed=args.seed)
+    config = dc.DiehlCookConfig(n_excitatory=n_exc, dt=args.dt, seed=args.seed, integration=args.integration)
     progress = not args.no_progress
     resolved = {**vars(args), "results": str(args.results), "mnist_dir": str(args.mnist_dir) if args.mnist_dir else None,
                 "n_excitatory": n_exc, "n_train": len(data.train_images), "n_test": len(data.test_images),
                 "data": data.source, "network": config.__dict__}
-    steps = int(round(config.present_ms / config.dt))
     with RunFolder(args.results, EXPERIMENT, resolved, {"network_and_inputs": args.seed, "dense": args.seed,
                                                         "analog_noise": args.seed}) as folder:
         log = folder.log
         log(f"run folder {folder.path}; data {data.source}: {len(data.train_images)} train / {len(data.test_images)} test; "
             f"N_e = {n_exc}")
         start = time.time()
-        folder.set_stage("train")
-        bar, update = _bar(progress, len(data.train_images), steps)
-        weights, theta, trainer = dc.train(data.train_images, config, progress=update)
-        bar.close()
-        n_input = data.train_images.shape[1]
-        folder.write_npz("weights.npz", input_weights=weights, theta=theta)
-        log(f"trained in {time.time() - start:.1f} s; theta mean {theta.mean():.2f} mV, max {theta.max():.2f} mV")
-
-        folder.set_stage("label")
-        network, source = dc.frozen_network(n_input, config, weights, theta)
-        bar, update = _bar(progress, len(data.train_images), steps)
-        train_responses, _ = dc.evaluate(network, source, data.train_images, config, seed_offset=10**5, progress=update)
-        bar.close()
-        labels = dc.assign_labels(train_responses, data.train_labels)
-        train_accuracy = float(np.mean(dc.predict(train_responses, labels) == data.train_labels))
-
-        folder.set_stage("test")
-        bar, update = _bar(progress, len(data.test_images), steps)
-        test_responses, counts = dc.evaluate(network, source, data.test_images, config, seed_offset=0, progress=update)
-        bar.close()
-        predictions = dc.predict(test_responses, labels)
-        snn_accuracy = float(np.mean(predictions == data.test_labels))
-        inferences = len(data.test_images)
-        folder.write_json("counts.json", counts.to_dict())
-        folder.write_npz("responses.npz", train=train_responses, test=test_responses, neuron_labels=labels,
-                         test_predictions=predictions)
-        folder.write_json(REPRICING_FILE, {"builder": "experiments.energy_vs_dense:repricing_network",
-                                           "counts": "counts.json", "weights": "weights.npz", "n_input": n_input,
-                                           "inferences": inferences, "config": config.__dict__})
-        log(f"SNN: test accuracy {snn_accuracy:.3f}, train (labelling set) {train_accuracy:.3f}; "
-            f"{test_responses.sum(axis=1).mean():.1f} exc spikes / test image; neurons per label {dc.describe(labels)}; "
-            f"{time.time() - start:.1f} s so far")
+        snn = train_and_test_snn(data, config, args.epochs, progress, folder)
+        network, source, labels, counts = snn["network"], snn["source"], snn["labels"], snn["counts"]
+        snn_accuracy, inferences, n_input = snn["accuracy"], len(data.test_images), data.train_images.shape[1]
 
         folder.set_stage("dense baseline")
         dense = train_dense(data, n_exc, args.seed)
@@ -214,35 +275,39 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         folder.set_stage("pricing")
         snn_reports, not_fitting = price_snn(counts, network, inferences)
         dense_reports = price_dense(counts, network, inferences, n_exc)
-        analog = {}
+        analog, quantised = {}, {}
         if not args.no_analog_accuracy:
-            folder.set_stage("analog accuracy")
+            folder.set_stage("chip accuracy")
             analog = analog_accuracies(network, source, data, labels, config, progress, log)
+            digital = [n for n, r in snn_reports.items() if r.kind == "digital"]
+            quantised = quantised_accuracies(network, source, data, labels, config, digital, progress, log)
         rows = []
         for name, report in snn_reports.items():
             if name in analog:
                 rows.append(report_row(name, "SNN (Diehl & Cook)", report, analog[name]["accuracy"],
                                        "test accuracy with the crossbar's perturbed weights"))
+            elif name in quantised:
+                rows.append(report_row(name, "SNN (Diehl & Cook)", report, quantised[name]["accuracy"],
+                                       f"test accuracy with {quantised[name]['weight_bits']}-bit weights"))
             else:
                 rows.append(report_row(name, "SNN (Diehl & Cook)", report, snn_accuracy,
-                                       "ideal weights (weight quantisation not simulated)" if report.kind == "digital"
-                                       else "analog re-run skipped: ideal weights"))
+                                       "float weights (no weight precision limit, or re-runs skipped)"))
         for name, report in dense_reports.items():
             is_mlp = name.endswith(":mlp")
             rows.append(report_row(name, f"dense MLP {n_input}-{n_exc}-10" if is_mlp else "SNN, clock-driven dense",
                                    report, dense["mlp_accuracy"] if is_mlp else snn_accuracy, "float weights"))
         summary = {
             "experiment": EXPERIMENT, "data": data.source, "n_excitatory": n_exc, "n_train": len(data.train_images),
-            "n_test": inferences, "snn_test_accuracy": snn_accuracy, "snn_train_accuracy": train_accuracy,
+            "n_test": inferences, **snn["summary"], "epochs": args.epochs,
             "dense_test_accuracy": dense["mlp_accuracy"], "logistic_regression_test_accuracy": dense["logistic_accuracy"],
             "analog_test_accuracy": {k: v["accuracy"] for k, v in analog.items()},
+            "quantised_test_accuracy": {k: v["accuracy"] for k, v in quantised.items()},
             "energy_per_inference_j": {row["platform"]: row["energy_per_inference_j"] for row in rows},
-            "exc_spikes_per_test_image": float(test_responses.sum(axis=1).mean()),
-            "neurons_per_label": dc.describe(labels), "theta_mean_mv": float(theta.mean()),
             "not_fitting": not_fitting, "wall_time_s": time.time() - start,
             "inference": f"one {config.present_ms:g} ms presentation (re-presentations included), dt {config.dt} ms",
         }
-        folder.write_json("table.json", {"rows": rows, "not_fitting": not_fitting, "analog": analog})
+        folder.write_json("table.json", {"rows": rows, "not_fitting": not_fitting, "analog": analog,
+                                         "quantised": quantised})
         folder.write_json("energy_reports.json", {k: r.to_dict() for k, r in {**snn_reports, **dense_reports}.items()})
         _write_text(folder.path / "table.md", markdown_table(rows, not_fitting))
         plot_accuracy_vs_energy(rows, folder.file("accuracy_vs_energy.png"),
@@ -307,11 +372,18 @@ def markdown_table(rows: list[dict], not_fitting: dict[str, str]) -> str:
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
-    args = build_parser(prog).parse_args(argv)
+    parser = build_parser(prog)
+    args = parser.parse_args(argv)
+    problem = check_args(args)
+    if problem:
+        parser.error(problem)
     try:
         summary = run(args)
     except DataError as error:
-        print(f"error: {error}")
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: the run folder holds complete files and status.json says where it stopped", file=sys.stderr)
         return 1
     print(f"SNN {summary['snn_test_accuracy']:.3f}, dense MLP {summary['dense_test_accuracy']:.3f}; "
           f"wrote {summary['run_dir']}")
