@@ -12,11 +12,11 @@ from spikenet.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
 from spikenet.network import CurrentInput, Network, Population, Projection
 from spikenet.neuron_protocol import NeuronModel, SynapticDrive
 from spikenet.sources import PoissonSource, SpikeSource
-from spikenet.synapses import ConductanceExp, CurrentExp, Delta
+from spikenet.synapses import ConductanceAlpha, ConductanceExp, CurrentAlpha, CurrentExp, Delta
 from spikenet.validation import SimulationError, SpikenetError
 
 __all__ = [
-    "ActivityCounts", "AllToAll", "CompiledNetwork", "ConductanceExp", "CurrentExp", "CurrentInput", "Delta",
+    "ActivityCounts", "AllToAll", "CompiledNetwork", "ConductanceAlpha", "ConductanceExp", "CurrentAlpha", "CurrentExp", "CurrentInput", "Delta",
     "FixedInDegree", "FixedOutDegree", "FixedProbability", "FromIndices", "Network", "NeuronModel", "Normal",
     "OneToOne", "PoissonSource", "Population", "PopulationRateMonitor", "Projection", "Result", "SimulationError",
     "SpikeMonitor", "SpikeSource", "SpikenetError", "StateMonitor", "SynapticDrive", "Synapses", "Uniform",

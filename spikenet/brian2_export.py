@@ -22,7 +22,7 @@ import numpy as np
 
 from spikenet.network import Network, channel_name
 from spikenet.sources import PoissonSource, SpikeSource
-from spikenet.synapses import ConductanceExp, CurrentExp, Delta
+from spikenet.synapses import ALPHA_SYNAPSES, CONDUCTANCE_SYNAPSES, Delta
 from spikenet.validation import SpikenetError
 
 def _brian2_unit(b2: Any, unit: str):
@@ -114,7 +114,9 @@ def to_brian2(network: Network, spike_monitors: Sequence[str] = (), state_monito
             unit = post.model.state_units()[target]
         else:
             target = channel_name(projection.synapse, network.channels(post).index(projection.synapse))
-            unit = "nS" if isinstance(projection.synapse, ConductanceExp) else "pA"
+            unit = "nS" if isinstance(projection.synapse, CONDUCTANCE_SYNAPSES) else "pA"
+            if isinstance(projection.synapse, ALPHA_SYNAPSES):
+                target += "_rise"
         if projection.plasticity is None:
             model, on_pre, on_post, namespace = f"w : {_unit_string(unit)}", f"{target}_post += w", None, {}
         else:
@@ -159,12 +161,16 @@ def _neuron_group(b2: Any, network: Network, population) -> Any:
     for k, channel in enumerate(channels):
         name = channel_name(channel, k)
         namespace[f"tau_{name}"] = channel.tau * b2.ms
-        if isinstance(channel, ConductanceExp):
-            lines.append(f"d{name}/dt = -{name}/tau_{name} : siemens")
+        unit = "siemens" if isinstance(channel, CONDUCTANCE_SYNAPSES) else "amp"
+        if isinstance(channel, ALPHA_SYNAPSES):
+            lines.append(f"d{name}/dt = (exp(1)*{name}_rise - {name})/tau_{name} : {unit}")
+            lines.append(f"d{name}_rise/dt = -{name}_rise/tau_{name} : {unit}")
+        else:
+            lines.append(f"d{name}/dt = -{name}/tau_{name} : {unit}")
+        if isinstance(channel, CONDUCTANCE_SYNAPSES):
             namespace[f"E_{name}"] = channel.e_rev * b2.mV
             input_terms.append(f"{name}*(E_{name} - v)")
-        elif isinstance(channel, CurrentExp):
-            lines.append(f"d{name}/dt = -{name}/tau_{name} : amp")
+        else:
             input_terms.append(name)
     constant = np.zeros(population.size)
     varying = []
@@ -198,8 +204,8 @@ def _neuron_group(b2: Any, network: Network, population) -> Any:
     for variable, values in initial.items():
         setattr(group, variable, values * _brian2_unit(b2, units[variable]))
     for k, channel in enumerate(channels):
-        name = channel_name(channel, k)
-        if name in population.initial:
-            unit = "nS" if isinstance(channel, ConductanceExp) else "pA"
-            setattr(group, name, population.initial[name] * _brian2_unit(b2, unit))
+        unit = "nS" if isinstance(channel, CONDUCTANCE_SYNAPSES) else "pA"
+        for name in (channel_name(channel, k), channel_name(channel, k) + "_rise"):
+            if name in population.initial:
+                setattr(group, name, population.initial[name] * _brian2_unit(b2, unit))
     return group

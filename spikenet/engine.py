@@ -45,7 +45,7 @@ from spikenet.plasticity import modulator_schedule
 from spikenet.propagation import (WORD_BITS, build_rows, deliver_and_learn_pre, deliver_events, learn_post, pack_spikes,
                                   unpack_spikes)
 from spikenet.sources import PoissonSource, SpikeSource
-from spikenet.synapses import ConductanceExp, CurrentExp, Delta
+from spikenet.synapses import ALPHA_SYNAPSES, CONDUCTANCE_SYNAPSES, Delta
 from spikenet.validation import SimulationError, SpikenetError, steps_from_duration
 
 PRECISIONS = {"float32": np.float32, "float64": np.float64}
@@ -137,12 +137,16 @@ class CompiledNetwork:
         place); delta targets [channel_size, buffer_size) are per-step increments."""
         offset = 0
         self.channels: dict[str, list] = {}
-        self.channel_offsets: dict[tuple[str, Any], int] = {}
+        self.channel_offsets: dict[tuple[str, Any], int] = {}   # where deliveries add
+        self.drive_offsets: dict[tuple[str, Any], int] = {}     # what the neuron receives
         self.delta_offsets: dict[tuple[str, str], int] = {}
         for population in self.neuron_populations:
             channels = self.network.channels(population)
             self.channels[population.name] = channels
             for channel in channels:
+                self.drive_offsets[(population.name, channel)] = offset
+                if isinstance(channel, ALPHA_SYNAPSES):  # a second segment: the rise variable
+                    offset += population.size
                 self.channel_offsets[(population.name, channel)] = offset
                 offset += population.size
         self.channel_size = offset
@@ -193,7 +197,7 @@ class CompiledNetwork:
                 self._build_plastic_rows(out)
             elif self.engine == "event":
                 wrap = self.ring_slots * self.buffer_size
-                targets = [self._target_offset(p) + p.synapses.post + (p.delay_steps * self.buffer_size if delayed else 0)
+                targets = [self._target_offset(p) + p.synapses.post + (p.delay_steps.astype(np.int64) * self.buffer_size if delayed else 0)
                            for p in projections]
                 sentinel = 2 * wrap if delayed else self.buffer_size
                 ell_targets, (ell_weights,) = build_rows(
@@ -286,9 +290,10 @@ class CompiledNetwork:
             }
             for k, channel in enumerate(self.channels[population.name]):
                 name = channel_name(channel, k)
-                if name in population.initial:
-                    offset = self.channel_offsets[(population.name, channel)]
-                    channels[offset:offset + population.size] = population.initial[name]
+                for variable, offset in ((name, self.drive_offsets[(population.name, channel)]),
+                                         (name + "_rise", self.channel_offsets[(population.name, channel)])):
+                    if variable in population.initial and (variable == name or isinstance(channel, ALPHA_SYNAPSES)):
+                        channels[offset:offset + population.size] = population.initial[variable]
         ring = np.zeros(self.ring_slots * self.buffer_size, dtype=self.dtype)
         plastic = {}
         for out in self.outgoing:
@@ -307,10 +312,14 @@ class CompiledNetwork:
 
     def channel_values(self, channels: Any, population: str, variable: str) -> Any:
         """The values of channel ``variable`` (e.g. ``g_syn0``) of ``population`` in a flat channel array."""
+        size = self.network.populations[population].size
         for k, channel in enumerate(self.channels[population]):
             if channel_name(channel, k) == variable:
+                offset = self.drive_offsets[(population, channel)]
+                return channels[offset:offset + size]
+            if isinstance(channel, ALPHA_SYNAPSES) and channel_name(channel, k) + "_rise" == variable:
                 offset = self.channel_offsets[(population, channel)]
-                return channels[offset:offset + self.network.populations[population].size]
+                return channels[offset:offset + size]
         raise SpikenetError(f"population {population!r} has no synaptic channel {variable!r}")
 
     def _precision_context(self):
@@ -325,11 +334,19 @@ class CompiledNetwork:
         population_index = {p.name: i for i, p in enumerate(self.populations)}
         # The decay factor of every channel entry, as one flat vector (forward Euler or exact).
         decay = np.ones(self.channel_size)
+        alpha_couplings = []  # (drive offset, rise offset, size, coefficient)
         for population in self.neuron_populations:
             euler = population.model.integration == "euler"
             for channel in self.channels[population.name]:
-                offset = self.channel_offsets[(population.name, channel)]
-                decay[offset:offset + population.size] = 1.0 - dt / channel.tau if euler else math.exp(-dt / channel.tau)
+                factor = 1.0 - dt / channel.tau if euler else math.exp(-dt / channel.tau)
+                for offset in {self.channel_offsets[(population.name, channel)], self.drive_offsets[(population.name, channel)]}:
+                    decay[offset:offset + population.size] = factor
+                if isinstance(channel, ALPHA_SYNAPSES):
+                    # dg/dt = (e x - g)/tau: forward Euler adds e (dt/tau) x; exponential Euler
+                    # (Brian2's scheme: x held over the step) adds e (1 - exp(-dt/tau)) x.
+                    coefficient = math.e * (dt / channel.tau if euler else 1.0 - math.exp(-dt / channel.tau))
+                    alpha_couplings.append((self.drive_offsets[(population.name, channel)],
+                                            self.channel_offsets[(population.name, channel)], population.size, coefficient))
         decay = jnp.asarray(decay, dtype)
         channel_size = self.channel_size
         constant_currents = {}
@@ -402,16 +419,20 @@ class CompiledNetwork:
                     current = current + lax.dynamic_index_in_dim(values, row, keepdims=False)
                 conductance = jnp.zeros(size, dtype)
                 for channel in self.channels[name]:
-                    offset = self.channel_offsets[(name, channel)]
+                    offset = self.drive_offsets[(name, channel)]
                     values = channels[offset:offset + size]
-                    if isinstance(channel, ConductanceExp):
+                    if isinstance(channel, CONDUCTANCE_SYNAPSES):
                         conductance = conductance + values
                         current = current + channel.e_rev * values
                     else:
                         current = current + values
                 neurons[name] = population.model.update(neurons[name], SynapticDrive(current, conductance), dt)
             if channel_size:
-                channels = channels * decay
+                decayed = channels * decay
+                for drive_offset, rise_offset, size, coefficient in alpha_couplings:
+                    decayed = decayed.at[drive_offset:drive_offset + size].add(
+                        coefficient * channels[rise_offset:rise_offset + size])
+                channels = decayed
             # 2. thresholds.
             spiked = {}
             for population in self.populations:
@@ -480,7 +501,6 @@ class CompiledNetwork:
                 arena = plastic[projection_name]["arena"]
                 n_post, offset = consts["n_post"], consts["target_offset"]
                 inbox = inbox.at[offset:offset + n_post].add(arena[:n_post])
-                inbox, arena = lax.optimization_barrier((inbox, arena))  # the read before the clear
                 plastic[projection_name] = {
                     **plastic[projection_name], "arena": lax.dynamic_update_slice(arena, jnp.zeros(n_post, dtype), (0,))}
                 if callable(getattr(consts["rule"], "on_step", None)):

@@ -23,7 +23,8 @@ from spikenet.connectivity import ConnectivityRule, FromIndices, Synapses
 from spikenet.distributions import Normal, Uniform
 from spikenet.neuron_protocol import check_neuron_model
 from spikenet.sources import PoissonSource, SpikeSource
-from spikenet.synapses import ConductanceExp, CurrentExp, Delta, SynapseModel
+from spikenet.synapses import (ALPHA_SYNAPSES, CONDUCTANCE_SYNAPSES, ConductanceAlpha, ConductanceExp, CurrentAlpha,
+                               CurrentExp, Delta, SynapseModel)
 from spikenet.validation import (
     SpikenetError,
     require_finite,
@@ -87,7 +88,7 @@ class Projection:
     weights : numpy.ndarray
         float64 per synapse, in the synapse model's weight unit (mV, pA or nS).
     delay_steps : numpy.ndarray
-        int64 per synapse: transmission delay in steps of dt.
+        int32 per synapse: transmission delay in steps of dt.
     """
 
     name: str
@@ -220,7 +221,8 @@ class Network:
             :class:`FixedProbability`, :class:`FixedInDegree`, :class:`FixedOutDegree`,
             :class:`OneToOne`, :class:`AllToAll` or :class:`FromIndices`.
         synapse : synapse model
-            :class:`Delta`, :class:`CurrentExp` or :class:`ConductanceExp`.
+            :class:`Delta`, :class:`CurrentExp`, :class:`ConductanceExp`, :class:`CurrentAlpha`
+            or :class:`ConductanceAlpha`.
         weight : float, array (one per synapse, in the rule's order) or distribution
             In the synapse model's unit (mV for Delta onto v, pA for CurrentExp, nS for ConductanceExp).
         delay : float, array or distribution
@@ -235,8 +237,9 @@ class Network:
         post = self._check_own(post, "post")
         if post.is_source:
             raise SpikenetError(f"post population {post.name!r} is a spike source and cannot receive synapses")
-        if not isinstance(synapse, (Delta, CurrentExp, ConductanceExp)):
-            raise SpikenetError(f"synapse must be Delta, CurrentExp or ConductanceExp; got {type(synapse).__name__}")
+        if not isinstance(synapse, (Delta, CurrentExp, ConductanceExp, CurrentAlpha, ConductanceAlpha)):
+            raise SpikenetError(
+                f"synapse must be Delta, CurrentExp, ConductanceExp, CurrentAlpha or ConductanceAlpha; got {type(synapse).__name__}")
         if isinstance(synapse, Delta) and synapse.target not in post.model.state_units():
             raise SpikenetError(
                 f"Delta.target {synapse.target!r} is not a state variable of {post.name!r}; known: {sorted(post.model.state_units())}"
@@ -259,7 +262,11 @@ class Network:
             synapses = Synapses(synapses.pre[order], synapses.post[order], pre.size, post.size)
         n = synapses.n_synapses
         weights = _realise_values(f"weight of projection {name!r}", weight, n, rng, order)
-        delays_ms = _realise_values(f"delay of projection {name!r}", delay, n, rng, order)
+        # A scalar delay is checked once (no per-synapse temporaries on large projections).
+        scalar_delay = not isinstance(delay, (Uniform, Normal)) and np.ndim(delay) == 0
+        delays_ms = np.asarray([float(delay)]) if scalar_delay else _realise_values(
+            f"delay of projection {name!r}", delay, n, rng, order)
+        require_finite(f"delay of projection {name!r}", delays_ms)
         if np.any(delays_ms < 0):
             raise SpikenetError(f"delay of projection {name!r} must be >= 0 ms; got {float(delays_ms.min())!r} ms")
         delay_steps = np.round(delays_ms / self.dt)
@@ -268,11 +275,14 @@ class Network:
             raise SpikenetError(
                 f"delay of projection {name!r} must be a multiple of dt = {self.dt} ms; got {float(delays_ms[off_grid][0])!r} ms"
             )
+        if delay_steps.max(initial=0) >= 2**31:
+            raise SpikenetError(f"delay of projection {name!r} is too long: {delay_steps.max():.0f} steps")
+        delay_steps = np.full(n, int(delay_steps[0]), np.int32) if scalar_delay else delay_steps.astype(np.int32)
         if plasticity is not None:
             from spikenet.plasticity import check_rule
 
             check_rule(plasticity, name, delay_steps)
-        projection = Projection(name, pre, post, rule, synapse, synapses, weights, delay_steps.astype(np.int64), plasticity)
+        projection = Projection(name, pre, post, rule, synapse, synapses, weights, delay_steps, plasticity)
         self.projections.append(projection)
         self._compiled.clear()
         return projection
@@ -322,8 +332,14 @@ class Network:
         return channels
 
     def channel_names(self, population: Population) -> list[str]:
-        """State names of the population's synaptic channels: ``I_syn<k>`` (pA) or ``g_syn<k>`` (nS)."""
-        return [channel_name(c, k) for k, c in enumerate(self.channels(population))]
+        """State names of the population's synaptic channels: ``I_syn<k>`` (pA) or ``g_syn<k>`` (nS),
+        plus ``<name>_rise`` for the second variable of alpha synapses."""
+        names = []
+        for k, channel in enumerate(self.channels(population)):
+            names.append(channel_name(channel, k))
+            if isinstance(channel, ALPHA_SYNAPSES):
+                names.append(channel_name(channel, k) + "_rise")
+        return names
 
     # -- running -------------------------------------------------------------------------
     def compile(self, precision: str = "float32", engine: str = "event"):
@@ -352,4 +368,4 @@ class Network:
 
 
 def channel_name(synapse: Any, index: int) -> str:
-    return f"{'g' if isinstance(synapse, ConductanceExp) else 'I'}_syn{index}"
+    return f"{'g' if isinstance(synapse, CONDUCTANCE_SYNAPSES) else 'I'}_syn{index}"

@@ -14,7 +14,13 @@ model                  weight unit     channel dynamics
 ``Delta(target)``      unit of target  ``target += w`` at delivery (no state)
 ``CurrentExp(tau)``    pA              ``dI/dt = -I/tau``; input current ``I``
 ``ConductanceExp``     nS              ``dg/dt = -g/tau``; input ``g (e_rev - v)``
+``CurrentAlpha(tau)``  pA (peak)       ``I(t) = w (t/tau) e^{1 - t/tau}`` per spike
+``ConductanceAlpha``   nS (peak)       ``g(t) = w (t/tau) e^{1 - t/tau}``; input ``g (e_rev - v)``
 =====================  ==============  ==========================================
+
+Alpha synapses are the linear pair ``dx/dt = -x/tau``, ``dI/dt = (e x - I)/tau`` with
+deliveries adding the weight to ``x`` (the ``..._rise`` state); the response peaks at the
+weight, ``tau`` ms after the spike.
 """
 
 from __future__ import annotations
@@ -92,4 +98,42 @@ class ConductanceExp:
         require_finite("ConductanceExp.e_rev (mV)", self.e_rev)
 
 
-SynapseModel = Delta | CurrentExp | ConductanceExp
+@dataclass(frozen=True)
+class CurrentAlpha:
+    """Alpha-shaped synaptic current: a spike at t0 adds ``w (t'/tau) exp(1 - t'/tau)`` pA,
+    t' = t - t0 (peak ``w`` at t' = tau).
+
+    Parameters
+    ----------
+    tau : float
+        Time to peak in ms (> 0).
+    """
+
+    tau: float
+
+    kind = "current"
+    weight_unit = "pA"
+
+    def __post_init__(self) -> None:
+        require_positive("CurrentAlpha.tau (ms)", self.tau)
+
+
+@dataclass(frozen=True)
+class ConductanceAlpha:
+    """Alpha-shaped synaptic conductance (peak ``w`` nS at ``tau`` ms after the spike) with
+    reversal potential ``e_rev`` (mV)."""
+
+    tau: float
+    e_rev: float
+
+    kind = "conductance"
+    weight_unit = "nS"
+
+    def __post_init__(self) -> None:
+        require_positive("ConductanceAlpha.tau (ms)", self.tau)
+        require_finite("ConductanceAlpha.e_rev (mV)", self.e_rev)
+
+
+ALPHA_SYNAPSES = (CurrentAlpha, ConductanceAlpha)
+CONDUCTANCE_SYNAPSES = (ConductanceExp, ConductanceAlpha)
+SynapseModel = Delta | CurrentExp | ConductanceExp | CurrentAlpha | ConductanceAlpha
