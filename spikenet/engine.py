@@ -129,6 +129,7 @@ class CompiledNetwork:
         self._build_rows()
         self._functions: dict = {}
         self._compiled_chunks: dict = {}
+        self._params: dict | None = None
 
     # -- layout --------------------------------------------------------------------------
     def _layout(self) -> None:
@@ -197,15 +198,16 @@ class CompiledNetwork:
                 self._build_plastic_rows(out)
             elif self.engine == "event":
                 wrap = self.ring_slots * self.buffer_size
-                targets = [self._target_offset(p) + p.synapses.post + (p.delay_steps.astype(np.int64) * self.buffer_size if delayed else 0)
-                           for p in projections]
                 sentinel = 2 * wrap if delayed else self.buffer_size
-                ell_targets, (ell_weights,) = build_rows(
-                    n_pre, [p.synapses.pre for p in projections], targets, [[p.weights for p in projections]], sentinel)
-                if ell_targets.max(initial=0) >= 2**31:
+                if sentinel >= 2**31:
                     raise SpikenetError(f"population {population.name!r}: synapse index space exceeds int32")
-                out.targets = ell_targets.astype(np.int32)
-                out.weights = ell_weights.astype(self.dtype)
+                targets = (self._target_offset(p) + p.synapses.post + (p.delay_steps.astype(np.int64) * self.buffer_size if delayed else 0)
+                           for p in projections)
+                ell_targets, (ell_weights,) = build_rows(
+                    n_pre, [p.synapses.pre for p in projections], targets, [[p.weights for p in projections]], sentinel,
+                    target_dtype=np.int32, value_dtypes=[self.dtype])
+                out.targets = ell_targets
+                out.weights = ell_weights
             else:
                 delays = sorted({int(d) for p in projections for d in np.unique(p.delay_steps)})
                 itemsize = np.dtype(self.dtype).itemsize
@@ -235,7 +237,7 @@ class CompiledNetwork:
         # Targets index the projection's own inbox (one entry per post-synaptic neuron) at the
         # front of its arena; padding points past the arena and is dropped.
         post_index, (synapse_number,) = build_rows(
-            n_pre, [synapses.pre], [synapses.post], [[np.arange(synapses.n_synapses)]], n_post)
+            n_pre, [synapses.pre], [synapses.post], [[np.arange(synapses.n_synapses)]], n_post, target_dtype=np.int64)
         width = post_index.shape[1]
         arena_size = n_post + (n_pre + 1) * width
         valid = post_index < n_post
@@ -326,7 +328,19 @@ class CompiledNetwork:
         return jax.enable_x64(True) if self.precision == "float64" else nullcontext()
 
     # -- the step ------------------------------------------------------------------------
-    def _make_step(self, key, record_words: tuple[str, ...]):
+    def _make_step(self, key, record_words: tuple[str, ...], params: dict | None = None):
+        """Build the step function. Arrays (connectivity, weights, tables) are not closed over —
+        XLA would embed them as constants in the executable, doubling memory and compile time —
+        but read from ``params``, which the jitted chunk function takes as an argument. Called
+        with ``params=None`` it returns the host arrays to pass: ``(step, host_params)``."""
+        collected: dict[str, np.ndarray] = {}
+
+        def const(name: str, value, value_dtype=None):
+            if params is not None:
+                return params[name]
+            collected[name] = np.asarray(value, dtype=value_dtype) if value_dtype is not None else np.asarray(value)
+            return collected[name]
+
         dt = self.dt
         dtype = self.dtype
         buffer_size = self.buffer_size
@@ -347,7 +361,7 @@ class CompiledNetwork:
                     coefficient = math.e * (dt / channel.tau if euler else 1.0 - math.exp(-dt / channel.tau))
                     alpha_couplings.append((self.drive_offsets[(population.name, channel)],
                                             self.channel_offsets[(population.name, channel)], population.size, coefficient))
-        decay = jnp.asarray(decay, dtype)
+        decay = const("decay", decay, dtype)
         channel_size = self.channel_size
         constant_currents = {}
         varying_currents = {}
@@ -357,14 +371,16 @@ class CompiledNetwork:
                 constant_currents[name] = constant_currents.get(name, 0.0) + current.values
             else:
                 steps_per_value = int(round(current.dt_values / dt))
-                varying_currents.setdefault(name, []).append((jnp.asarray(current.values, dtype), steps_per_value))
-        constant_currents = {k: jnp.asarray(v, dtype) for k, v in constant_currents.items()}
+                index = len(varying_currents.get(name, []))
+                varying_currents.setdefault(name, []).append(
+                    (const(f"varying_current/{name}/{index}", current.values, dtype), steps_per_value))
+        constant_currents = {k: const(f"constant_current/{k}", v, dtype) for k, v in constant_currents.items()}
         outgoing = [
-            (out, jnp.asarray(out.targets) if out.targets is not None else None,
-             jnp.asarray(out.weights) if out.weights is not None else None,
-             jnp.asarray(out.out_degrees),
-             [(d, jnp.asarray(m)) for d, m in out.dense])
-            for out in self.outgoing
+            (out, const(f"targets/{i}", out.targets) if out.targets is not None else None,
+             const(f"weights/{i}", out.weights) if out.weights is not None else None,
+             const(f"out_degrees/{i}", out.out_degrees),
+             [(d, const(f"dense/{i}/{d}", m)) for d, m in out.dense])
+            for i, out in enumerate(self.outgoing)
         ]
         plastic_consts = {}
         for out in self.outgoing:
@@ -378,17 +394,21 @@ class CompiledNetwork:
                     "post_decay": {k: math.exp(-dt / tau) for k, tau in rule.post_traces.items()},
                     "synapse_decay": {k: math.exp(-dt / tau) for k, tau in rule.synapse_traces.items()},
                     "modulator_decay": math.exp(-dt / rule.modulator_tau) if callable(getattr(rule, "on_step", None)) else 1.0,
-                    "modulator_steps": jnp.asarray(steps, jnp.int32),
-                    "modulator_amounts": jnp.asarray(amounts, dtype),
-                    "post_index": jnp.asarray(out.post_index), "column_slots": jnp.asarray(out.column_slots),
-                    "column_rows": jnp.asarray(out.column_rows), "in_degree": jnp.asarray(out.in_degree),
+                    "modulator_steps": const(f"plastic/{projection.name}/modulator_steps", steps, np.int32),
+                    "modulator_amounts": const(f"plastic/{projection.name}/modulator_amounts", amounts, dtype),
+                    "post_index": const(f"plastic/{projection.name}/post_index", out.post_index),
+                    "column_slots": const(f"plastic/{projection.name}/column_slots", out.column_slots),
+                    "column_rows": const(f"plastic/{projection.name}/column_rows", out.column_rows),
+                    "in_degree": const(f"plastic/{projection.name}/in_degree", out.in_degree),
                     "n_synapses": projection.n_synapses, "n_post": projection.post.size,
                     "n_pre": projection.pre.size, "target_offset": self._target_offset(projection),
-                    "dense_targets": jnp.asarray(self._target_offset(projection) + np.minimum(out.post_index, projection.post.size)
-                                                 .astype(np.int64) + np.where(out.post_index >= projection.post.size, buffer_size, 0)),
+                    "dense_targets": const(
+                        f"plastic/{projection.name}/dense_targets",
+                        self._target_offset(projection) + np.minimum(out.post_index, projection.post.size).astype(np.int64)
+                        + np.where(out.post_index >= projection.post.size, buffer_size, 0)),
                 }
         poisson_probabilities = {
-            p.name: jnp.asarray(p.model.rates_array(p.size) * dt / 1000.0, dtype)
+            p.name: const(f"poisson/{p.name}", p.model.rates_array(p.size) * dt / 1000.0, dtype)
             for p in self.populations if isinstance(p.model, PoissonSource)
         }
 
@@ -537,7 +557,7 @@ class CompiledNetwork:
             }
             return {"neurons": neurons, "channels": channels, "ring": ring, "plastic": plastic, "t": t + 1}, outputs
 
-        return step
+        return step, collected
 
     def _chunk_function(self, n_steps: int, every: int, record_words: tuple[str, ...],
                         state_records: tuple[tuple[str, str, Any], ...], seed: int):
@@ -546,10 +566,10 @@ class CompiledNetwork:
             return self._functions[cache_key], cache_key
         with self._precision_context():
             key = jax.random.PRNGKey(seed)
-            step = self._make_step(key, record_words)
-            record_indices = [(p, v, jnp.asarray(i, jnp.int32)) for p, v, i in state_records]
+            record_indices = [(p, v, np.asarray(i, np.int32)) for p, v, i in state_records]
 
-            def run_chunk(carry, rasters):
+            def run_chunk(carry, rasters, params):
+                step, _ = self._make_step(key, record_words, params)
                 if not state_records:
                     return lax.scan(step, carry, rasters, length=n_steps)
 
@@ -572,6 +592,13 @@ class CompiledNetwork:
             function = jax.jit(run_chunk)
         self._functions[cache_key] = function
         return function, cache_key
+
+    def _device_params(self) -> dict:
+        """The step's arrays on the device, built once per compiled network and precision."""
+        if self._params is None:
+            _, host = self._make_step(jax.random.PRNGKey(0), ())
+            self._params = {name: jnp.asarray(value) for name, value in host.items()}
+        return self._params
 
     def _rasters(self, first_step: int, n_steps: int) -> dict:
         return {
@@ -672,13 +699,14 @@ class CompiledNetwork:
                 rasters = self._rasters(start_step + done, length)
                 rasters_device = {k: jnp.asarray(v) for k, v in rasters.items()}
                 chunk_start = carry
+                params = self._device_params()
                 if cache_key not in self._compiled_chunks:
                     t0 = time.perf_counter()
-                    self._compiled_chunks[cache_key] = function.lower(carry, rasters_device).compile()
+                    self._compiled_chunks[cache_key] = function.lower(carry, rasters_device, params).compile()
                     result.compile_seconds += time.perf_counter() - t0
                 function = self._compiled_chunks[cache_key]
                 t0 = time.perf_counter()
-                carry, outputs = function(carry, rasters_device)
+                carry, outputs = function(carry, rasters_device, params)
                 if state_records:
                     recorded, outputs = outputs
                 else:
@@ -752,11 +780,13 @@ class CompiledNetwork:
         if not bad:
             return
         # Re-run the chunk one step at a time to find the first non-finite step.
-        step = jax.jit(self._make_step(jax.random.PRNGKey(seed), ()))
+        key = jax.random.PRNGKey(seed)
+        step = jax.jit(lambda state, raster, params: self._make_step(key, (), params)[0](state, raster))
+        params = self._device_params()
         state = chunk_start
         for k in range(length):
             raster = {name: r[k] for name, r in rasters.items()}
-            state, _ = step(state, raster)
+            state, _ = step(state, raster, params)
             for name, population_state in state["neurons"].items():
                 for variable, values in population_state.items():
                     if jnp.issubdtype(values.dtype, jnp.floating) and not bool(jnp.all(jnp.isfinite(values))):

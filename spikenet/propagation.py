@@ -102,30 +102,33 @@ def deliver_events(buffer: jnp.ndarray, words: jnp.ndarray, targets: jnp.ndarray
 
 
 def build_rows(n_pre: int, pre_lists: list[np.ndarray], target_lists: list[np.ndarray], value_lists: list[list[np.ndarray]],
-               sentinel: int) -> tuple[np.ndarray, list[np.ndarray]]:
+               sentinel: int, target_dtype=np.int32, value_dtypes: list | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
     """Merge several synapse lists sharing one pre-synaptic population into padded ELL rows.
 
-    Returns ``targets`` (n_pre + 1, K) int64 padded with ``sentinel`` and one (n_pre + 1, K)
-    array per entry of ``value_lists`` (padded with 0).
+    Each list must be sorted by pre-synaptic index (CSR order). Returns ``targets``
+    (n_pre + 1, K) padded with ``sentinel`` and one (n_pre + 1, K) array per entry of
+    ``value_lists`` (padded with 0), filled list by list without concatenating or sorting
+    (memory: the output arrays plus one list's temporaries).
     """
-    pre = np.concatenate(pre_lists) if pre_lists else np.zeros(0, np.int64)
-    target = np.concatenate(target_lists) if target_lists else np.zeros(0, np.int64)
-    values = [np.concatenate(v) if v else np.zeros(0) for v in value_lists]
-    order = np.argsort(pre, kind="stable")
-    pre, target = pre[order], target[order]
-    values = [v[order] for v in values]
-    degree = np.bincount(pre, minlength=n_pre)
-    width = max(int(degree.max()) if degree.size else 0, 1)
-    starts = np.zeros(n_pre + 1, np.int64)
-    np.cumsum(degree, out=starts[1:])
-    slot = np.arange(pre.size) - starts[pre]
-    targets = np.full((n_pre + 1, width), sentinel, dtype=np.int64)
-    targets[pre, slot] = target
-    value_arrays = []
-    for v in values:
-        array = np.zeros((n_pre + 1, width), dtype=v.dtype)
-        array[pre, slot] = v
-        value_arrays.append(array)
+    degrees = [np.bincount(pre, minlength=n_pre) for pre in pre_lists]
+    total_degree = np.sum(degrees, axis=0) if degrees else np.zeros(n_pre, np.int64)
+    width = max(int(total_degree.max()) if total_degree.size else 0, 1)
+    targets = np.full((n_pre + 1, width), sentinel, dtype=target_dtype)
+    value_dtypes = value_dtypes or [None] * len(value_lists)
+    value_arrays = [np.zeros((n_pre + 1, width), dtype=dtype or np.asarray(values[0]).dtype if values else np.float64)
+                    for values, dtype in zip(value_lists, value_dtypes)]
+    filled = np.zeros(n_pre, dtype=np.int64)  # slots already used in each row by earlier lists
+    for k, (pre, target) in enumerate(zip(pre_lists, target_lists)):
+        if pre.size and np.any(np.diff(pre) < 0):
+            raise ValueError("build_rows needs synapse lists sorted by pre-synaptic index")
+        starts = np.zeros(n_pre + 1, np.int64)
+        np.cumsum(degrees[k], out=starts[1:])
+        slot = filled[pre] + (np.arange(pre.size) - starts[pre])
+        targets[pre, slot] = target
+        for array, values in zip(value_arrays, value_lists):
+            array[pre, slot] = values[k]
+        filled += degrees[k]
+        del slot, starts
     return targets, value_arrays
 
 
