@@ -77,7 +77,7 @@ def routing_for_population(network: Any, chip: Any, mapping: Any, name: str) -> 
     for projection in network.projections:
         if projection.pre is population:
             target_cores = mapping.neuron_core[projection.post.name][projection.synapses.post]
-            pairs.append(projection.synapses.pre * mapping.cores_used + target_cores)
+            pairs.append(projection.synapses.pre.astype(np.int64) * mapping.cores_used + target_cores)
     if not pairs:
         return None
     keys = np.unique(np.concatenate(pairs))

@@ -22,7 +22,7 @@ class Synapses:
     Attributes
     ----------
     pre, post : numpy.ndarray
-        int64 arrays of equal length: synapse ``k`` connects ``pre[k] -> post[k]``; sorted by
+        Integer arrays (int32, or int64 for populations of 2**31 neurons or more) of equal length: synapse ``k`` connects ``pre[k] -> post[k]``; sorted by
         ``pre`` then ``post``.
     n_pre, n_post : int
         Sizes of the source and target populations.
@@ -32,6 +32,12 @@ class Synapses:
     post: np.ndarray
     n_pre: int
     n_post: int
+
+    def __post_init__(self) -> None:
+        # int32 indices when the populations allow it: half the memory of large projections.
+        index_dtype = np.int32 if max(self.n_pre, self.n_post) < 2**31 else np.int64
+        object.__setattr__(self, "pre", np.asarray(self.pre).astype(index_dtype, copy=False))
+        object.__setattr__(self, "post", np.asarray(self.post).astype(index_dtype, copy=False))
 
     @property
     def n_synapses(self) -> int:
