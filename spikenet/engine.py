@@ -521,8 +521,11 @@ class CompiledNetwork:
                 arena = plastic[projection_name]["arena"]
                 n_post, offset = consts["n_post"], consts["target_offset"]
                 inbox = inbox.at[offset:offset + n_post].add(arena[:n_post])
+                # The clear depends on the read's result (times 0): XLA:CPU then orders the read
+                # before the in-place clear instead of copying the whole arena every step.
+                cleared = jnp.zeros(n_post, dtype) * inbox[offset]
                 plastic[projection_name] = {
-                    **plastic[projection_name], "arena": lax.dynamic_update_slice(arena, jnp.zeros(n_post, dtype), (0,))}
+                    **plastic[projection_name], "arena": lax.dynamic_update_slice(arena, cleared, (0,))}
                 if callable(getattr(consts["rule"], "on_step", None)):
                     state = plastic[projection_name]
                     n_post = consts["n_post"]
