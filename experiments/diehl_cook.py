@@ -18,8 +18,9 @@ Conductances are in units of the leak conductance (g_L = 1 nS), as in the paper'
 so the published weights apply unchanged.
 
 Deviations (as in the reference numpy port, REPRODUCTION_TARGETS 6b): no input delays (the
-engine needs delay 0 on plastic projections), rest applied analytically; dt = 0.5 ms with
-forward Euler (the released code's integration) by default.
+engine needs delay 0 on plastic projections), rest applied analytically, dt = 0.5 ms,
+exponential-Euler membrane (forward Euler, the released code's, is unstable at N_e = 400 with
+these conductances: see :class:`DiehlCookExcitatory`).
 
 References
 ----------
@@ -84,7 +85,10 @@ class DiehlCookExcitatory:
         (the released code's Brian default) decays a conductance by (1 - dt/tau) per step, so
         its time integral equals the continuous one; ``exponential_euler`` decays exactly per
         step, which with deliveries acting from the next step gives dt / (1 - e^{-dt/tau})
-        instead of tau (+27 % for tau_ge = 1 ms at dt = 0.5 ms).
+        instead of tau (+27 % for tau_ge = 1 ms at dt = 0.5 ms). Forward Euler is unstable here
+        once many inhibitory neurons fire together (g_i of hundreds of g_L: dt g_i / C > 2 makes
+        v overshoot past E_inh and back above threshold, ten times more spikes at N_e = 400), so
+        the default is ``exponential_euler``, exact for conductances constant over a step.
 
     References
     ----------
@@ -175,7 +179,7 @@ class DiehlCookConfig:
     weight_sum: float = WEIGHT_SUM
     w_exc_inh: float = 10.4
     w_inh_exc: float = 17.0
-    integration: str = "euler"
+    integration: str = "exponential_euler"
 
 
 def build_network(n_input: int, config: DiehlCookConfig, input_weights: np.ndarray, theta: np.ndarray | None,
