@@ -155,6 +155,19 @@ TOLERANCES = {
 PARITY_TESTS = ("tests/test_brian2_parity.py", "tests/test_network_parity.py")
 
 
+def parity_test_notes(root: Path) -> dict[str, str]:
+    """First docstring line of every test function in the parity files (a fallback tolerance note)."""
+    import ast
+
+    notes = {}
+    for name in PARITY_TESTS:
+        for node in ast.walk(ast.parse((root / name).read_text())):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                doc = ast.get_docstring(node) or ""
+                notes[node.name] = " ".join(doc.split())[:110] or "see the test"
+    return notes
+
+
 def validate(root: Path, extra: list[str]) -> int:
     """``spikenet validate``: run the Brian2 parity tests with pytest and print a report."""
     import re
@@ -166,10 +179,11 @@ def validate(root: Path, extra: list[str]) -> int:
     print("running: " + " ".join(command), flush=True)
     done = subprocess.run(command, cwd=root, capture_output=True, text=True)
     outcomes = re.findall(r"::(\w+)(\[[^\]]*\])? (PASSED|FAILED|ERROR|SKIPPED|XFAIL)", done.stdout)
+    notes = {**parity_test_notes(root), **TOLERANCES}
     print(f"\nBrian2 parity report ({root})")
     print(f"{'test':62s} {'result':8s} tolerance")
     for test, parameters, outcome in outcomes:
-        print(f"{(test + parameters)[:62]:62s} {outcome:8s} {TOLERANCES.get(test, 'see the test')}")
+        print(f"{(test + parameters)[:62]:62s} {outcome:8s} {notes.get(test, 'see the test')}")
     tail = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr.strip()[-200:]
     print(tail)
     if done.returncode != 0:

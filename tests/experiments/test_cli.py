@@ -101,3 +101,25 @@ def test_installed_command_exit_codes():
     command = [sys.executable, "-c", "import sys; from experiments.cli import main; sys.exit(main())"]
     assert subprocess.run([*command, "chips", "no_such_chip"], capture_output=True).returncode == 1
     assert subprocess.run([*command, "bogus"], capture_output=True).returncode == 2
+
+
+def _fake_checkout(root, body):
+    (root / "tests").mkdir()
+    (root / "tests" / "test_brian2_parity.py").write_text(body)
+    (root / "tests" / "test_network_parity.py").write_text('def test_rates_match():\n    """rates within 10 %."""\n')
+
+
+def test_validate_prints_a_report_with_tolerances(tmp_path, capsys):
+    """``validate`` on a checkout whose parity tests pass: exit 0, one line per test with its tolerance."""
+    _fake_checkout(tmp_path, 'def test_spike_times_identical():\n    """spike times within 1e-9 ms."""\n')
+    assert cli.main(["validate", "--root", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "test_spike_times_identical" in out and "within 1e-9 ms" in out and "rates within 10 %" in out
+    assert out.count("PASSED") == 2
+
+
+def test_validate_failure_exits_1(tmp_path, capsys):
+    _fake_checkout(tmp_path, 'def test_broken():\n    """tolerance 0."""\n    assert False\n')
+    assert cli.main(["validate", "--root", str(tmp_path)]) == 1
+    assert "FAILED" in capsys.readouterr().out
+    assert cli.main(["validate", "--root", str(tmp_path / "nowhere")]) == 1
