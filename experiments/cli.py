@@ -89,7 +89,7 @@ def run_experiment(name: str, argv: list[str], results: Path) -> int:
     module = importlib.import_module(spec.module)
     prog = f"spikenet run {name}"
     if spec.style == "own_folder":
-        return int(module.main(argv, prog=prog) or 0)
+        return int(module.main(["--results", str(results), *argv], prog=prog) or 0)
     if spec.style == "out_option":
         if argv and argv[0] in ("-h", "--help"):
             program, sys.argv[0] = sys.argv[0], prog

@@ -123,3 +123,13 @@ def test_validate_failure_exits_1(tmp_path, capsys):
     assert cli.main(["validate", "--root", str(tmp_path)]) == 1
     assert "FAILED" in capsys.readouterr().out
     assert cli.main(["validate", "--root", str(tmp_path / "nowhere")]) == 1
+
+
+def test_run_energy_vs_dense_honours_results_root(tmp_path, capsys):
+    """``spikenet run energy_vs_dense --results DIR`` writes under DIR (tiny sizes, no chip re-runs)."""
+    argv = ["run", "energy_vs_dense", "--n-excitatory", "4", "--n-train", "5", "--n-test", "3", "--no-progress",
+            "--no-analog-accuracy", "--results", str(tmp_path)]
+    assert cli.main(argv) == 0
+    (folder,) = (tmp_path / "energy_vs_dense").iterdir()
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["n_excitatory"] == 4 and summary["epochs"] == 3 and summary["n_test"] == 3
