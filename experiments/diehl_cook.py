@@ -6,7 +6,7 @@ adaptive threshold theta, :class:`DiehlCookExcitatory`), all-to-all with plastic
 (:class:`learning_rules.diehl_cook.DiehlCookSTDP`); excitatory -> inhibitory one-to-one
 (10.4), inhibitory -> every other excitatory neuron (17.0): a soft winner-take-all.
 
-Protocol (one pass): each example is presented for 350 ms; before it, on the host, the
+Protocol (per pass; :func:`train` makes ``epochs`` passes): each example is presented for 350 ms; before it, on the host, the
 incoming weights of each excitatory neuron are normalised to sum to 78 and the 150 ms rest
 of the paper is applied analytically (membranes, conductances and traces back to rest; theta
 decays by exp(-150 ms / tau_theta)); if the layer emits fewer than 5 spikes the example is

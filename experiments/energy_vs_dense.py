@@ -19,6 +19,10 @@ MNIST from IDX files. Steps:
    with each digital chip's weight precision (:func:`hardware.quantise_weights`) to get the
    accuracy each platform would give.
 
+Measured here (sklearn digits, 2 cores): N_e = 400, 3 passes: test accuracy 0.887 (seed 0) and
+0.896 (seed 1) with the Diehl & Cook read-out, 0.904 / 0.911 with proportion weighting; one pass
+0.813; N_e = 100, one pass: 0.831 (reference numpy port: 0.858 / 0.811). Default run 2 min 43 s.
+
 Writes a run folder ``results/energy_vs_dense/<timestamp>/``: ``summary.json``, ``table.json``
 and ``table.md`` (accuracy, energy per inference per term, latency, EDP), ``accuracy_vs_energy.png``,
 ``breakdown.png``, ``counts.json`` (ActivityCounts of the test presentations), ``energy_reports.json``,
