@@ -215,9 +215,3 @@ def learn_post(words: jnp.ndarray, plastic: dict, n_inbox: int, column_slots: jn
     arena, post, synapse, updates = lax.fori_loop(
         0, total, body, (plastic["arena"], plastic["post"], plastic["synapse"], jnp.zeros((), jnp.int32)))
     return {**plastic, "arena": arena, "post": post, "synapse": synapse}, updates
-
-
-def unpack_bits(words: jnp.ndarray, n: int) -> jnp.ndarray:
-    """Device inverse of :func:`pack_spikes`."""
-    bits = (words[:, None] >> jnp.arange(WORD_BITS, dtype=jnp.uint32)) & jnp.uint32(1)
-    return bits.reshape(-1)[:n].astype(bool)
