@@ -10,7 +10,7 @@ import pytest
 from experiments import diehl_cook as dc
 from learning_rules.diehl_cook import DiehlCookSTDP
 from spikenet.validation import SpikenetError
-from tests.learning_rules.pairing import run_pairings
+from experiments.pairing import run_pairings
 
 RULE = DiehlCookSTDP(eta_pre=1e-4, eta_post=1e-2)
 

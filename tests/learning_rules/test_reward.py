@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from learning_rules.reward import RewardModulatedSTDP
-from tests.learning_rules.pairing import run_pairings
+from experiments.pairing import run_pairings
 
 # REPRODUCTION_TARGETS 3b(i): analytic Δs = c0 D e^{-T/τc} τc τd / (τc + τd) / τs with
 # c0 = A+ e^{-10/20}, D = 0.5, τc = 1 s, τd = 0.2 s, τs = 1 ms ([B2] Euler agrees to 1e-4).

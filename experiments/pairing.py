@@ -28,7 +28,7 @@ def run_pairings(rule, pre_trains: list[np.ndarray], post_trains: list[np.ndarra
                              plasticity=rule)
     end = max(np.concatenate(pre_trains).max(), np.concatenate(post_trains).max()) + 5 * dt
     duration = np.ceil(end / dt) * dt
-    result = net.run(duration, monitors=[sn.SpikeMonitor("post")], precision=precision)
+    result = net.run(duration, monitors=[sn.SpikeMonitor("post")], precision=precision, progress=False)
     times, indices = result.spikes["post"]
     for k, train in enumerate(post_trains):
         np.testing.assert_allclose(times[indices == k], train, atol=1e-9)  # the protocol itself
