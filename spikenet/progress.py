@@ -9,17 +9,25 @@ import time
 class ProgressBar:
     """Text progress bar updated between chunks of a run."""
 
-    def __init__(self, total_steps: int, enabled: bool = True, width: int = 30, stream=None) -> None:
+    def __init__(self, total_steps: int, enabled: bool = True, width: int = 30, stream=None,
+                 min_interval_s: float = 0.5) -> None:
         self.total = max(int(total_steps), 1)
         self.enabled = enabled
         self.width = width
         self.stream = stream or sys.stderr
         self.start = time.perf_counter()
+        self.min_interval_s = min_interval_s
+        self.last_draw = -float("inf")
 
     def update(self, done: int) -> None:
+        """Redraw (at most every ``min_interval_s`` seconds, and always at the end)."""
         if not self.enabled:
             return
-        elapsed = time.perf_counter() - self.start
+        now = time.perf_counter()
+        if done < self.total and now - self.last_draw < self.min_interval_s:
+            return
+        self.last_draw = now
+        elapsed = now - self.start
         rate = done / elapsed if elapsed > 0 else 0.0
         remaining = (self.total - done) / rate if rate > 0 else float("inf")
         filled = int(self.width * done / self.total)
