@@ -9,7 +9,7 @@ from spikenet.counts import ActivityCounts
 from spikenet.distributions import Normal, Uniform
 from spikenet.engine import CompiledNetwork, Result
 from spikenet.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
-from spikenet.network import CurrentInput, Network, Population, Projection
+from spikenet.network import CurrentInput, Network, PoissonInput, Population, Projection
 from spikenet.neuron_protocol import NeuronModel, SynapticDrive
 from spikenet.sources import PoissonSource, SpikeSource
 from spikenet.synapses import ConductanceAlpha, ConductanceExp, CurrentAlpha, CurrentExp, Delta
@@ -18,7 +18,7 @@ from spikenet.validation import SimulationError, SpikenetError
 __all__ = [
     "ActivityCounts", "AllToAll", "CompiledNetwork", "ConductanceAlpha", "ConductanceExp", "CurrentAlpha", "CurrentExp", "CurrentInput", "Delta",
     "FixedInDegree", "FixedOutDegree", "FixedProbability", "FromIndices", "Network", "NeuronModel", "Normal",
-    "OneToOne", "PoissonSource", "Population", "PopulationRateMonitor", "Projection", "Result", "SimulationError",
+    "OneToOne", "PoissonInput", "PoissonSource", "Population", "PopulationRateMonitor", "Projection", "Result", "SimulationError",
     "SpikeMonitor", "SpikeSource", "SpikenetError", "StateMonitor", "SynapticDrive", "Synapses", "Uniform",
 ]
 __version__ = "0.1.0"

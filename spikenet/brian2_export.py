@@ -138,6 +138,19 @@ def to_brian2(network: Network, spike_monitors: Sequence[str] = (), state_monito
         synapses[projection.name] = synapse_object
         objects.append(synapse_object)
 
+    for drive in network.poisson_inputs:
+        population = drive.population
+        if isinstance(drive.synapse, Delta):
+            target, unit = drive.synapse.target, population.model.state_units()[drive.synapse.target]
+        else:
+            target = channel_name(drive.synapse, network.channels(population).index(drive.synapse))
+            unit = "nS" if isinstance(drive.synapse, CONDUCTANCE_SYNAPSES) else "pA"
+            if isinstance(drive.synapse, ALPHA_SYNAPSES):
+                target += "_rise"
+        poisson_input = b2.PoissonInput(groups[population.name], target, drive.n_sources, drive.rate * b2.Hz,
+                                        weight=drive.weight * _brian2_unit(b2, unit))
+        objects.append(poisson_input)
+
     exported = Brian2Network(None, groups, synapses)
     for name in spike_monitors:
         monitor = b2.SpikeMonitor(groups[name], name=f"spikes_{name}")

@@ -29,6 +29,8 @@ class ActivityCounts:
         Of those, the events that went through the delay buffer (delay >= 1 step).
     plasticity_updates : dict
         Weight/trace updates per projection (0 while no plasticity rule is attached).
+    external_events : dict
+        Input events from each ``Network.poisson_input`` (virtual sources, not simulated neurons).
     synapse_counts : dict
         Number of synapses per projection (static, for memory/energy models).
     projection_endpoints : dict
@@ -43,6 +45,7 @@ class ActivityCounts:
     synaptic_events: dict[str, int] = field(default_factory=dict)
     delayed_events: dict[str, int] = field(default_factory=dict)
     plasticity_updates: dict[str, int] = field(default_factory=dict)
+    external_events: dict[str, int] = field(default_factory=dict)
     synapse_counts: dict[str, int] = field(default_factory=dict)
     projection_endpoints: dict[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -74,6 +77,7 @@ class ActivityCounts:
             "synaptic_events": dict(self.synaptic_events),
             "delayed_events": dict(self.delayed_events),
             "plasticity_updates": dict(self.plasticity_updates),
+            "external_events": dict(self.external_events),
             "synapse_counts": dict(self.synapse_counts),
             "projection_endpoints": {k: list(v) for k, v in self.projection_endpoints.items()},
         }
@@ -96,11 +100,12 @@ class ActivityCounts:
             synaptic_events={k: int(v) for k, v in data["synaptic_events"].items()},
             delayed_events={k: int(v) for k, v in data.get("delayed_events", {}).items()},
             plasticity_updates={k: int(v) for k, v in data.get("plasticity_updates", {}).items()},
+            external_events={k: int(v) for k, v in data.get("external_events", {}).items()},
             synapse_counts={k: int(v) for k, v in data.get("synapse_counts", {}).items()},
             projection_endpoints={k: tuple(v) for k, v in data.get("projection_endpoints", {}).items()},
         )
         for group in (counts.spikes, counts.neuron_updates, counts.synaptic_events, counts.delayed_events,
-                      counts.plasticity_updates):
+                      counts.plasticity_updates, counts.external_events):
             for key, value in group.items():
                 if value < 0:
                     raise SpikenetError(f"activity count {key!r} must be >= 0; got {value}")

@@ -150,10 +150,11 @@ class CompiledNetwork:
                 self.channel_offsets[(population.name, channel)] = offset
                 offset += population.size
         self.channel_size = offset
+        users = [(p.post, p.synapse) for p in self.projections] + [(d.population, d.synapse) for d in self.network.poisson_inputs]
         for population in self.neuron_populations:
-            for projection in self.projections:
-                if projection.post is population and isinstance(projection.synapse, Delta):
-                    key = (population.name, projection.synapse.target)
+            for post, synapse in users:
+                if post is population and isinstance(synapse, Delta):
+                    key = (population.name, synapse.target)
                     if key not in self.delta_offsets:
                         self.delta_offsets[key] = offset
                         offset += population.size
@@ -167,9 +168,11 @@ class CompiledNetwork:
             )
 
     def _target_offset(self, projection) -> int:
+        """Where deliveries of a projection (or of a PoissonInput) add in the flat buffer."""
+        post = projection.post if hasattr(projection, "post") else projection.population
         if isinstance(projection.synapse, Delta):
-            return self.delta_offsets[(projection.post.name, projection.synapse.target)]
-        return self.channel_offsets[(projection.post.name, projection.synapse)]
+            return self.delta_offsets[(post.name, projection.synapse.target)]
+        return self.channel_offsets[(post.name, projection.synapse)]
 
     def _build_rows(self) -> None:
         self.outgoing: list[_Outgoing] = []
@@ -406,6 +409,8 @@ class CompiledNetwork:
                         self._target_offset(projection) + np.minimum(out.post_index, projection.post.size).astype(np.int64)
                         + np.where(out.post_index >= projection.post.size, buffer_size, 0)),
                 }
+        external = [(drive, self._target_offset(drive), const(f"external/{k}", drive.count_table(dt), dtype))
+                    for k, drive in enumerate(self.network.poisson_inputs)]
         poisson_probabilities = {
             p.name: const(f"poisson/{p.name}", p.model.rates_array(p.size) * dt / 1000.0, dtype)
             for p in self.populations if isinstance(p.model, PoissonSource)
@@ -534,6 +539,14 @@ class CompiledNetwork:
                     plastic[projection_name] = {**state, "arena": arena,
                                                 "synapse": {k2: v.astype(dtype) for k2, v in synapse.items()}}
                     plasticity_updates[k] = plasticity_updates[k] + consts["n_synapses"]
+            external_events = []
+            for k, (drive, offset, table) in enumerate(external):
+                # Binomial(n_sources, rate dt) events per neuron by inverting the tabulated CDF.
+                size = drive.population.size
+                uniform = jax.random.uniform(jax.random.fold_in(jax.random.fold_in(key, t), 2**20 + k), (size,), dtype)
+                events_here = jnp.sum(uniform[:, None] >= table[None, :-1], axis=1, dtype=jnp.int32)
+                inbox = inbox.at[offset:offset + size].add(drive.weight * events_here.astype(dtype))
+                external_events.append(jnp.sum(events_here, dtype=jnp.int32))
             if ring_slots:
                 ring_rows = ring.reshape(ring_slots, buffer_size)  # see the note on the dense path
                 inbox = inbox + ring_rows[slot]
@@ -555,6 +568,7 @@ class CompiledNetwork:
                 "spike_counts": spike_counts,
                 "events": jnp.concatenate(events) if events else jnp.zeros(0, jnp.int32),
                 "plasticity": jnp.stack(plasticity_updates) if plasticity_updates else jnp.zeros(0, jnp.int32),
+                "external": jnp.stack(external_events) if external_events else jnp.zeros(0, jnp.int32),
                 "words": {name: words[name] for name in record_words},
             }
             return {"neurons": neurons, "channels": channels, "ring": ring, "plastic": plastic, "t": t + 1}, outputs
@@ -668,6 +682,8 @@ class CompiledNetwork:
             counts.spikes[population.name] = 0
             counts.neuron_updates[population.name] = 0 if population.is_source else population.size * n_steps
         projection_order = [p for out in self.outgoing for p in out.projections]
+        for drive in self.network.poisson_inputs:
+            counts.external_events[drive.name] = 0
         for projection in self.projections:
             counts.synaptic_events[projection.name] = 0
             counts.delayed_events[projection.name] = 0
@@ -726,6 +742,8 @@ class CompiledNetwork:
                         counts.delayed_events[name[1]] += int(value)
                     else:
                         counts.synaptic_events[name] += int(value)
+                for drive, value in zip(self.network.poisson_inputs, outputs["external"].astype(np.int64).sum(axis=0)):
+                    counts.external_events[drive.name] += int(value)
                 plasticity = outputs["plasticity"].astype(np.int64).sum(axis=0)
                 for name, value in zip(plastic_names, plasticity):
                     counts.plasticity_updates[name] += int(value)

@@ -143,6 +143,40 @@ def _realise_values(name: str, value: Any, n: int, rng: np.random.Generator, ord
     return array[order] if order is not None else array.copy()
 
 
+@dataclass(eq=False)
+class PoissonInput:
+    """Binomially distributed input events from ``n_sources`` virtual Poisson trains per neuron
+    (see :meth:`Network.poisson_input`)."""
+
+    name: str
+    population: Population
+    n_sources: int
+    rate: float
+    weight: float
+    synapse: Any
+
+    def count_table(self, dt: float) -> np.ndarray:
+        """Cumulative probabilities P(k <= j) of Binomial(n_sources, rate * dt), j = 0, 1, ...,
+        up to where the remaining tail is below 1e-15 (or j = n_sources)."""
+        p = self.rate * dt / 1000.0
+        if p <= 0.0:
+            return np.ones(1)
+        if p >= 1.0:
+            return np.concatenate([np.zeros(self.n_sources), [1.0]])
+        log_pmf = self.n_sources * np.log1p(-p)
+        cdf, total, k = [], 0.0, 0
+        ratio = p / (1.0 - p)
+        while k <= self.n_sources:
+            total += float(np.exp(log_pmf))
+            cdf.append(min(total, 1.0))
+            if 1.0 - total < 1e-15 or k == self.n_sources:
+                break
+            log_pmf += np.log((self.n_sources - k) / (k + 1) * ratio)
+            k += 1
+        cdf[-1] = 1.0
+        return np.asarray(cdf)
+
+
 class Network:
     """A spiking network description.
 
@@ -161,6 +195,7 @@ class Network:
         self.populations: dict[str, Population] = {}
         self.projections: list[Projection] = []
         self.currents: list[CurrentInput] = []
+        self.poisson_inputs: list[PoissonInput] = []
         self._connect_counter = 0
         self._compiled: dict = {}
 
@@ -321,14 +356,38 @@ class Network:
         self._compiled.clear()
         return current
 
+    def poisson_input(self, population: Population, n_sources: int, rate: float, weight: float,
+                      synapse: SynapseModel = Delta()) -> "PoissonInput":
+        """Drive every neuron of ``population`` with ``n_sources`` independent Poisson spike trains
+        of ``rate`` Hz, each event adding ``weight`` through ``synapse`` — Brian2's ``PoissonInput``:
+        per step each neuron receives Binomial(n_sources, rate * dt) events (no source population
+        is simulated). Counted in ``ActivityCounts.external_events``."""
+        population = self._check_own(population, "population")
+        if population.is_source:
+            raise SpikenetError(f"population {population.name!r} is a spike source and takes no input")
+        n_sources = require_positive_int("PoissonInput.n_sources", n_sources)
+        require_finite("PoissonInput.rate (Hz)", rate)
+        if rate < 0 or rate * self.dt / 1000.0 > 1.0:
+            raise SpikenetError(f"PoissonInput.rate must be in [0, {1000.0 / self.dt:g}] Hz (1/dt); got {rate!r}")
+        require_finite("PoissonInput.weight", weight)
+        if not isinstance(synapse, (Delta, CurrentExp, ConductanceExp, CurrentAlpha, ConductanceAlpha)):
+            raise SpikenetError(f"PoissonInput.synapse must be a synapse model; got {type(synapse).__name__}")
+        if isinstance(synapse, Delta) and synapse.target not in population.model.state_units():
+            raise SpikenetError(f"Delta.target {synapse.target!r} is not a state variable of {population.name!r}")
+        drive = PoissonInput(f"poisson_input:{population.name}#{len(self.poisson_inputs)}", population, n_sources,
+                             float(rate), float(weight), synapse)
+        self.poisson_inputs.append(drive)
+        self._compiled.clear()
+        return drive
+
     # -- derived facts -------------------------------------------------------------------
     def channels(self, population: Population) -> list[Any]:
         """The synaptic channels of a population: one per distinct non-delta synapse model, in order of first use."""
         channels: list[Any] = []
-        for projection in self.projections:
-            if projection.post is population and not isinstance(projection.synapse, Delta):
-                if projection.synapse not in channels:
-                    channels.append(projection.synapse)
+        users = [(p.post, p.synapse) for p in self.projections] + [(d.population, d.synapse) for d in self.poisson_inputs]
+        for post, synapse in users:
+            if post is population and not isinstance(synapse, Delta) and synapse not in channels:
+                channels.append(synapse)
         return channels
 
     def channel_names(self, population: Population) -> list[str]:

@@ -89,3 +89,18 @@ def test_alpha_conductance_peaks_at_the_weight_tau_after_the_spike():
     peak = int(np.argmax(g))
     assert abs(g[peak] - 2.5) < 0.005 * 2.5
     assert abs(t[peak] - (1.0 + 4.0)) <= 0.011
+
+
+def test_poisson_input_drive_matches_brian2_rates(brian2_numpy):
+    """A population driven only by Network.poisson_input (exported as Brian2's PoissonInput):
+    mean rate within 5 % of Brian2's (1000 neurons x 1 s; both are random, the SEM is < 1 %)."""
+    net = sn.Network(dt=0.1, seed=0)
+    cells = net.population("cells", 1000, LIF(tau_m=20.0, v_rest=0.0, v_threshold=20.0, v_reset=10.0, refractory=2.0))
+    net.poisson_input(cells, n_sources=1000, rate=20.0, weight=0.1)  # Brunel's nu_ext = 2 nu_thr, J = 0.1 mV
+    ours = net.run(1000.0, seed=5, monitors=[sn.SpikeMonitor("cells")])
+    exported = to_brian2(net, spike_monitors=["cells"])
+    exported.run(1000.0)
+    rate_ours = ours.spikes["cells"][0].size / 1000.0
+    rate_brian2 = exported.spikes("cells")[0].size / 1000.0
+    assert rate_brian2 > 5.0
+    assert abs(rate_ours - rate_brian2) < 0.05 * rate_brian2, (rate_ours, rate_brian2)

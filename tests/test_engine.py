@@ -131,3 +131,31 @@ def test_float32_is_the_default_and_float64_is_selectable():
     net = _random_network(1, 5, 5, 0, 0, 0.0)
     assert net.run(1.0).final_state["neurons"]["a"]["v"].dtype == np.float32
     assert net.run(1.0, precision="float64").final_state["neurons"]["a"]["v"].dtype == np.float64
+
+
+def test_poisson_input_matches_the_binomial_statistics_and_counts_every_event():
+    """Network.poisson_input (Brian2's PoissonInput): per neuron and step the number of events is
+    Binomial(N, rate dt) — mean N rate dt and variance N p (1 - p) within 4 standard errors —,
+    each event adds the weight, and every event is counted in external_events."""
+    net = sn.Network(dt=0.1)
+    # Huge threshold and tau: v integrates the delta input almost unchanged (decay checked below).
+    cells = net.population("cells", 2000, LIF(tau_m=1e9, v_rest=0.0, v_threshold=1e12, v_reset=0.0))
+    drive = net.poisson_input(cells, n_sources=1000, rate=20.0, weight=0.5)
+    result = net.run(0.1, monitors=[sn.StateMonitor("cells", ["v"])], precision="float64", seed=3)
+    after_one_step = net.run(0.2, monitors=[sn.StateMonitor("cells", ["v"])], precision="float64", seed=3)
+    events = after_one_step.states["cells"]["v"][1] / 0.5  # v after step 0 = weight x events
+    p = 20.0 * 0.1 / 1000.0
+    mean, variance = 1000 * p, 1000 * p * (1 - p)
+    np.testing.assert_allclose(events, np.round(events), atol=1e-9)
+    assert abs(events.mean() - mean) < 4 * np.sqrt(variance / 2000)
+    assert abs(events.var() - variance) < 4 * variance * np.sqrt(2 / 2000)
+    assert result.counts.external_events[drive.name] == int(round(events.sum()))
+
+
+def test_poisson_input_rejects_bad_parameters():
+    net = sn.Network(dt=0.1)
+    cells = net.population("cells", 3, LIF())
+    with pytest.raises(sn.SpikenetError, match=r"PoissonInput.rate must be in \[0, 10000\] Hz"):
+        net.poisson_input(cells, 10, 20000.0, 1.0)
+    with pytest.raises(sn.SpikenetError, match="PoissonInput.n_sources must be a positive integer"):
+        net.poisson_input(cells, 0, 10.0, 1.0)
