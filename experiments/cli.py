@@ -50,6 +50,10 @@ EXPERIMENTS = {
     "neuron_gallery": Experiment("experiments.neuron_gallery", "output_dir", "firing patterns of every neuron model"),
     "custom_neuron": Experiment("experiments.custom_neuron", "output_dir", "a user-written QIF neuron on the engine"),
     "custom_rule": Experiment("experiments.custom_rule", "plain", "a user-written plasticity rule in ~20 lines"),
+    "brunel2000": Experiment("experiments.brunel2000", "out_option",
+                             "Brunel (2000) E-I network: SR, SI-fast, AI and SI-slow states"),
+    "stdp_plasticity_figures": Experiment("experiments.stdp_plasticity_figures", "out_option",
+                                          "STDP window, triplet rule vs Sjöström 2001, distal reward credit"),
 }
 
 

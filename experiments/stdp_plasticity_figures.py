@@ -7,7 +7,7 @@
 * ``distal_reward``: Izhikevich (2007) eligibility trace: weight change vs reward delay T for one
   pairing and one dopamine pulse, against the closed form c0 D e^{-T/τc} τc τd / (τc + τd) / τs.
 
-Usage: ``python -m experiments.stdp_plasticity_figures [--out-root results]``
+Usage: ``python -m experiments.stdp_plasticity_figures [--out results]`` (or ``spikenet run stdp_plasticity_figures``)
 """
 
 from __future__ import annotations
@@ -94,16 +94,16 @@ def distal_reward(out: Path, plt) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="STDP window, triplet frequency dependence, distal reward")
-    parser.add_argument("--out-root", type=Path, default=Path("results"))
+    parser.add_argument("--out", type=Path, default=Path("results"))
     args = parser.parse_args(argv)
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    window = stdp_window(args.out_root, plt)
-    triplet = triplet_frequency(args.out_root, plt)
-    reward = distal_reward(args.out_root, plt)
+    window = stdp_window(args.out, plt)
+    triplet = triplet_frequency(args.out, plt)
+    reward = distal_reward(args.out, plt)
     print(f"STDP window: max |Δw - closed form| = {window['max_abs_error_vs_closed_form']:.2e}")
     print("triplet Δw (+10 ms):", [round(float(triplet[f'+10ms_{f}Hz']), 4) for f in SJOSTROM_HZ])
     print("triplet Δw (-10 ms):", [round(float(triplet[f'-10ms_{f}Hz']), 4) for f in SJOSTROM_HZ])

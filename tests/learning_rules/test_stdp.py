@@ -181,7 +181,7 @@ def test_plasticity_figure_script_writes_its_three_results(tmp_path):
 
     from experiments.stdp_plasticity_figures import main
 
-    assert main(["--out-root", str(tmp_path)]) == 0
+    assert main(["--out", str(tmp_path)]) == 0
     for name in ("stdp_window/window", "triplet_frequency/frequency", "distal_reward/credit"):
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000
         assert (tmp_path / f"{name}.json").exists()
