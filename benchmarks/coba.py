@@ -122,6 +122,15 @@ def _case(arguments: tuple) -> dict:
     }
 
 
+def run_isolated(case_function, plan: list[tuple]):
+    """Run each case of ``plan`` with ``case_function`` in a fresh spawned process (per-case peak
+    RSS, no state shared between systems); yields the case results in order."""
+    context = multiprocessing.get_context("spawn")
+    for arguments in plan:
+        with context.Pool(1) as pool:
+            yield pool.apply(case_function, (arguments,))
+
+
 def plan(quick: bool, reps: int) -> list[tuple]:
     main = ("brian2_cython", "brian2_standalone", "spikenet_event")
     cases = [(s, "coba", 4000, 1000.0, reps) for s in main]
@@ -142,11 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from spikenet.io import write_json
 
-    context = multiprocessing.get_context("spawn")
     cases = []
-    for arguments in plan(args.quick, args.reps):
-        with context.Pool(1) as pool:
-            case = pool.apply(_case, (arguments,))
+    for case in run_isolated(_case, plan(args.quick, args.reps)):
         cases.append(case)
         print(f"{case['system']:18s} {case['network']:15s} N={case['n_neurons']:>7,} bio={case['bio_s']:>5.1f}s "
               f"compile {case['compile_s']:7.2f}s  sim {case['sim_s']:8.3f}s  rate {case['rate_hz']:5.1f} Hz  "

@@ -12,12 +12,11 @@ time, one repetition of the Brian2 cases, under 3 minutes). Writes ``results/ben
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import statistics
 from pathlib import Path
 
-from benchmarks.coba import CORE, _peak_rss_mb, _run_brian2, _run_spikenet
+from benchmarks.coba import CORE, _peak_rss_mb, _run_brian2, _run_spikenet, run_isolated
 
 
 def _case(arguments: tuple) -> dict:
@@ -50,11 +49,8 @@ def main(argv: list[str] | None = None) -> int:
             ("brian2_standalone", True, bio_ms, args.reps)]
     if not args.quick:
         plan.append(("brian2_cython", True, bio_ms, args.reps))
-    context = multiprocessing.get_context("spawn")
     cases = []
-    for arguments in plan:
-        with context.Pool(1) as pool:
-            case = pool.apply(_case, (arguments,))
+    for case in run_isolated(_case, plan):
         cases.append(case)
         print(f"{case['system']:18s} {case['network']:26s} bio={case['bio_s']:.0f}s compile {case['compile_s']:6.2f}s "
               f"sim {case['sim_s']:7.3f}s rate {case['rate_hz']:5.1f} Hz events {case['synaptic_events']:,}", flush=True)

@@ -26,13 +26,14 @@ Brette et al., J. Comput. Neurosci. 23:349-398 (2007), benchmark 3; Brian2 ``exa
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import statistics
 import time
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks.coba import run_isolated
 
 CORE = 0
 NETWORK = "COBAHH p=0.02"
@@ -117,11 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from spikenet.io import write_json
 
-    context = multiprocessing.get_context("spawn")
     cases = []
-    for arguments in plan(args.quick, args.reps):
-        with context.Pool(1) as pool:
-            case = pool.apply(_case, (arguments,))
+    for case in run_isolated(_case, plan(args.quick, args.reps)):
         cases.append(case)
         print(f"{case['system']:24s} bio={case['bio_s']:>5.1f}s compile {case['compile_s']:7.2f}s  sim {case['sim_s']:8.3f}s  "
               f"rate {case['rate_hz']:5.1f} Hz  events {case['synaptic_events']:>12,}  RSS {case['peak_rss_mb']:6.0f} MB",
