@@ -389,15 +389,12 @@ class CompiledNetwork:
             if out.plastic:
                 projection = out.projections[0]
                 rule = projection.plasticity
-                steps, amounts = modulator_schedule(rule, dt)
                 plastic_consts[projection.name] = {
                     "rule": rule,
                     "pre_decay": {k: math.exp(-dt / tau) for k, tau in rule.pre_traces.items()},
                     "post_decay": {k: math.exp(-dt / tau) for k, tau in rule.post_traces.items()},
                     "synapse_decay": {k: math.exp(-dt / tau) for k, tau in rule.synapse_traces.items()},
                     "modulator_decay": math.exp(-dt / rule.modulator_tau) if callable(getattr(rule, "on_step", None)) else 1.0,
-                    "modulator_steps": const(f"plastic/{projection.name}/modulator_steps", steps, np.int32),
-                    "modulator_amounts": const(f"plastic/{projection.name}/modulator_amounts", amounts, dtype),
                     "post_index": const(f"plastic/{projection.name}/post_index", out.post_index),
                     "column_slots": const(f"plastic/{projection.name}/column_slots", out.column_slots),
                     "column_rows": const(f"plastic/{projection.name}/column_rows", out.column_rows),
@@ -421,11 +418,12 @@ class CompiledNetwork:
             neurons = dict(neurons)
             plastic = {}
             for name, consts in plastic_consts.items():
-                # Traces decay exactly over the step; the modulator also receives its scheduled events.
+                # Traces decay exactly over the step; the modulator also receives this step's events
+                # (the rule's schedule and the run's ``modulator=`` events, summed on the host).
                 state = carry["plastic"][name]
                 modulator = state["modulator"] * consts["modulator_decay"]
-                if consts["modulator_steps"].size:
-                    modulator = modulator + jnp.sum(jnp.where(consts["modulator_steps"] == t, consts["modulator_amounts"], 0.0))
+                if name in raster["modulator"]:
+                    modulator = modulator + raster["modulator"][name]
                 plastic[name] = {
                     "arena": state["arena"],
                     "pre": {k: v * consts["pre_decay"][k] for k, v in state["pre"].items()},
@@ -467,7 +465,7 @@ class CompiledNetwork:
                     step_key = jax.random.fold_in(jax.random.fold_in(key, t), population_index[name])
                     spiked[name] = jax.random.uniform(step_key, (population.size,), dtype) < poisson_probabilities[name]
                 else:
-                    spiked[name] = raster[name]
+                    spiked[name] = raster["spikes"][name]
             words = {p.name: pack_spikes(spiked[p.name]) for p in self.populations}
             # 3. synapses: zero-delay events add straight into the channel state (and into
             # per-step increments of delta targets); delayed ones go through the ring buffer.
@@ -616,15 +614,120 @@ class CompiledNetwork:
             self._params = {name: jnp.asarray(value) for name, value in host.items()}
         return self._params
 
-    def _rasters(self, first_step: int, n_steps: int) -> dict:
-        return {
-            p.name: p.model.raster(p.size, self.dt, first_step, n_steps)
-            for p in self.populations if isinstance(p.model, SpikeSource)
-        }
+    def _modulated_projections(self) -> dict[str, Any]:
+        """Plastic projections whose rule has ``on_step`` (they receive modulator events): name -> rule."""
+        return {out.projections[0].name: out.projections[0].plasticity for out in self.outgoing
+                if out.plastic and callable(getattr(out.projections[0].plasticity, "on_step", None))}
+
+    def _rasters(self, first_step: int, n_steps: int, input_spikes: dict, modulator: dict) -> dict:
+        """Per-step inputs of one chunk: source spikes (n_steps, size) and modulator jumps (n_steps,)."""
+        spikes = {}
+        for p in self.populations:
+            if isinstance(p.model, SpikeSource):
+                raster = p.model.raster(p.size, self.dt, first_step, n_steps)
+                if p.name in input_spikes:
+                    steps, indices = input_spikes[p.name]
+                    inside = (steps >= first_step) & (steps < first_step + n_steps)
+                    raster[steps[inside] - first_step, indices[inside]] = True
+                spikes[p.name] = raster
+        jumps = {}
+        for name, rule in self._modulated_projections().items():
+            values = np.zeros(n_steps, dtype=self.dtype)
+            schedules = [modulator_schedule(rule, self.dt)]
+            if name in modulator:
+                schedules.append(modulator[name])
+            for steps, amounts in schedules:
+                inside = (steps >= first_step) & (steps < first_step + n_steps)
+                np.add.at(values, steps[inside] - first_step, amounts[inside])
+            jumps[name] = values
+        return {"spikes": spikes, "modulator": jumps}
+
+    def _check_run_inputs(self, input_spikes: Any, modulator: Any, start_step: int, n_steps: int) -> tuple[dict, dict]:
+        """Validate ``run``'s host-driven inputs; returns them as step indices (raises SpikenetError)."""
+        end_ms = (start_step + n_steps) * self.dt
+        window = f"[{start_step * self.dt:g}, {end_ms:g}) ms"
+
+        def times_to_steps(label: str, times: Any) -> np.ndarray:
+            times = np.asarray(times, dtype=np.float64)
+            if times.ndim != 1:
+                raise SpikenetError(f"{label}: times must be a 1-D array in ms; got shape {times.shape}")
+            if not np.all(np.isfinite(times)):
+                raise SpikenetError(f"{label}: times must be finite (ms)")
+            steps = np.round(times / self.dt)
+            off_grid = ~np.isclose(steps * self.dt, times, rtol=1e-9, atol=1e-9)
+            if off_grid.any():
+                raise SpikenetError(f"{label}: times must be multiples of dt = {self.dt} ms; got {float(times[off_grid][0])!r} ms")
+            steps = steps.astype(np.int64)
+            outside = (steps < start_step) | (steps >= start_step + n_steps)
+            if outside.any():
+                raise SpikenetError(f"{label}: times must lie in this run's window {window}; got {float(times[outside][0])!r} ms")
+            return steps
+
+        spikes_by_step = {}
+        sources = {p.name: p for p in self.populations if isinstance(p.model, SpikeSource)}
+        for name, value in dict(input_spikes or {}).items():
+            label = f"input_spikes[{name!r}]"
+            if name not in sources:
+                raise SpikenetError(f"{label}: not a SpikeSource population; valid: {sorted(sources) or 'none'}")
+            try:
+                times, indices = value
+            except (TypeError, ValueError):
+                raise SpikenetError(f"{label} must be a pair (times in ms, neuron indices)") from None
+            indices = np.asarray(indices)
+            steps = times_to_steps(label, times)
+            if indices.shape != steps.shape or (indices.size and not np.issubdtype(indices.dtype, np.integer)):
+                raise SpikenetError(f"{label}: indices must be integers, one per time; got shape {indices.shape} for {steps.size} times")
+            size = sources[name].size
+            if indices.size and (indices.min() < 0 or indices.max() >= size):
+                raise SpikenetError(f"{label}: indices must be in [0, {size - 1}]; got [{indices.min()}, {indices.max()}]")
+            keys = steps * size + indices
+            own = sources[name].model
+            own_keys = own.steps(self.dt) * size + np.asarray(own.indices, np.int64)
+            if np.unique(keys).size != keys.size or np.intersect1d(keys, own_keys).size:
+                raise SpikenetError(f"{label}: two spikes of one neuron in the same step (also counting the source's own spikes)")
+            spikes_by_step[name] = (steps, indices.astype(np.int64))
+        jumps = {}
+        modulated = self._modulated_projections()
+        for name, value in dict(modulator or {}).items():
+            label = f"modulator[{name!r}]"
+            if name not in modulated:
+                raise SpikenetError(f"{label}: not a plastic projection whose rule has on_step; valid: {sorted(modulated) or 'none'}")
+            try:
+                times, amounts = value
+            except (TypeError, ValueError):
+                raise SpikenetError(f"{label} must be a pair (times in ms, amounts)") from None
+            steps = times_to_steps(label, times)
+            amounts = np.asarray(amounts, dtype=np.float64)
+            if amounts.shape != steps.shape or not np.all(np.isfinite(amounts)):
+                raise SpikenetError(f"{label}: amounts must be finite, one per time; got shape {amounts.shape} for {steps.size} times")
+            jumps[name] = (steps, amounts)
+        return spikes_by_step, jumps
+
+    def with_plastic_weights(self, state: dict, projection_name: str, weights: Any) -> dict:
+        """A copy of ``state`` whose plastic projection ``projection_name`` has ``weights``
+        (synapse order, the projection's weight unit); pass it to ``run(..., resume=state)``."""
+        for out in self.outgoing:
+            if out.plastic and out.projections[0].name == projection_name:
+                projection = out.projections[0]
+                weights = np.asarray(weights, dtype=np.float64)
+                if weights.shape != (projection.n_synapses,):
+                    raise SpikenetError(f"weights for {projection_name!r} must have shape ({projection.n_synapses},); got {weights.shape}")
+                if not np.all(np.isfinite(weights)):
+                    raise SpikenetError(f"weights for {projection_name!r} must be finite")
+                arena = np.array(state["plastic"][projection_name]["arena"])
+                n_post = projection.post.size
+                body = arena[n_post:]
+                body[out.synapse_slots] = weights
+                plastic = {**state["plastic"], projection_name: {**state["plastic"][projection_name], "arena": arena}}
+                return {**state, "plastic": plastic}
+        raise SpikenetError(f"projection {projection_name!r} has no plasticity rule; plastic: "
+                            f"{[o.projections[0].name for o in self.outgoing if o.plastic]}")
 
     # -- running -------------------------------------------------------------------------
     def run(self, duration: float, seed: int = 0, monitors: Sequence[Any] = (), chunk_steps: int | None = None,
-            progress: bool | None = None, resume: Result | None = None) -> Result:
+            progress: bool | None = None, resume: Result | dict | None = None,
+            input_spikes: dict[str, tuple[Any, Any]] | None = None,
+            modulator: dict[str, tuple[Any, Any]] | None = None) -> Result:
         """Simulate ``duration`` ms.
 
         Parameters
@@ -639,8 +742,18 @@ class CompiledNetwork:
             monitor memory (64 MiB per chunk) and 10,000 steps.
         progress : bool, optional
             Show a progress bar with steps/s on stderr (default: for runs over 20,000 steps).
-        resume : Result, optional
-            Continue from the end of an earlier run of this network.
+        resume : Result or state dict, optional
+            Continue from the end of an earlier run of this network (its ``Result``, or a state
+            such as ``result.final_state`` edited with :meth:`with_plastic_weights`).
+        input_spikes : dict, optional
+            Host-driven spikes for this run: population name -> (times in ms, neuron indices),
+            for populations whose model is a :class:`SpikeSource` (e.g. ``SpikeSource.empty()``);
+            times inside this run's window, at most one spike per neuron and step. Use it to drive
+            a network from the host between runs (closed loops, presentations).
+        modulator : dict, optional
+            Host-driven neuromodulator jumps for this run: plastic projection name -> (times in
+            ms, amounts), added to the rule's own ``modulator_events`` (e.g. rewards computed
+            from the spikes of an earlier run).
         """
         n_steps = steps_from_duration("duration", duration, self.dt)
         resolved = [m.resolve(self.network) for m in monitors]
@@ -653,15 +766,20 @@ class CompiledNetwork:
         every = math.gcd(*[m.every for m in state_monitors]) if state_monitors else 1
         record_words = tuple(sorted({m.population for m in spike_monitors}))
         state_records = tuple((m.population, v, tuple(m.indices.tolist())) for m in state_monitors for v in m.variables)
-        start_step = resume.end_step if resume is not None else 0
+        if isinstance(resume, dict):
+            start_step = int(np.asarray(resume.get("t", 0)))
+        else:
+            start_step = resume.end_step if resume is not None else 0
         if start_step + n_steps >= 2**31 - 1:
             raise SpikenetError(f"duration too long: {start_step + n_steps} steps exceed the int32 step counter")
         if state_monitors and start_step % every:
             raise SpikenetError("resume with state monitors must start at a multiple of their 'every'")
+        host_spikes, host_modulator = self._check_run_inputs(input_spikes, modulator, start_step, n_steps)
 
         sizes = {p.name: p.size for p in self.populations}
         bytes_per_step = sum(4 * -(-sizes[n] // WORD_BITS) for n in record_words)
         bytes_per_step += sum(sizes[p.name] for p in self.populations if isinstance(p.model, SpikeSource))
+        bytes_per_step += 8 * len(self._modulated_projections())
         bytes_per_step += sum(8 * len(i) for _, _, i in state_records) / every
         if chunk_steps is None:
             chunk_steps = int(min(MAX_CHUNK_STEPS, max(1, MONITOR_BYTES_PER_CHUNK // max(bytes_per_step, 1))))
@@ -704,7 +822,9 @@ class CompiledNetwork:
 
         with self._precision_context():
             if resume is not None:
-                carry = jax.tree_util.tree_map(jnp.asarray, resume.final_state)
+                state = dict(resume) if isinstance(resume, dict) else dict(resume.final_state)
+                state.setdefault("t", np.asarray(start_step, np.int32))
+                carry = jax.tree_util.tree_map(jnp.asarray, state)
             else:
                 carry = jax.tree_util.tree_map(jnp.asarray, self.initial_state())
                 carry["t"] = jnp.asarray(0, jnp.int32)
@@ -714,8 +834,8 @@ class CompiledNetwork:
             while done < n_steps:
                 length = min(chunk_steps, n_steps - done)
                 function, cache_key = self._chunk_function(length, every, record_words, state_records, seed)
-                rasters = self._rasters(start_step + done, length)
-                rasters_device = {k: jnp.asarray(v) for k, v in rasters.items()}
+                rasters = self._rasters(start_step + done, length, host_spikes, host_modulator)
+                rasters_device = jax.tree_util.tree_map(jnp.asarray, rasters)
                 chunk_start = carry
                 params = self._device_params()
                 if cache_key not in self._compiled_chunks:
@@ -805,7 +925,7 @@ class CompiledNetwork:
         params = self._device_params()
         state = chunk_start
         for k in range(length):
-            raster = {name: r[k] for name, r in rasters.items()}
+            raster = jax.tree_util.tree_map(lambda r: r[k], rasters)
             state, _ = step(state, raster, params)
             for name, population_state in state["neurons"].items():
                 for variable, values in population_state.items():

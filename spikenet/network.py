@@ -418,11 +418,14 @@ class Network:
         return self._compiled[key]
 
     def run(self, duration: float, seed: int = 0, monitors: tuple = (), precision: str = "float32",
-            engine: str = "event", chunk_steps: int | None = None, progress: bool | None = None, resume=None):
+            engine: str = "event", chunk_steps: int | None = None, progress: bool | None = None, resume=None,
+            input_spikes: dict | None = None, modulator: dict | None = None):
         """Simulate ``duration`` ms from the initial state (or from the end of ``resume``, an
-        earlier Result); returns a :class:`spikenet.Result`. See :meth:`CompiledNetwork.run`."""
+        earlier Result or state); returns a :class:`spikenet.Result`. ``input_spikes`` and
+        ``modulator`` drive the run from the host. See :meth:`CompiledNetwork.run`."""
         return self.compile(precision=precision, engine=engine).run(
-            duration, seed=seed, monitors=monitors, chunk_steps=chunk_steps, progress=progress, resume=resume
+            duration, seed=seed, monitors=monitors, chunk_steps=chunk_steps, progress=progress, resume=resume,
+            input_spikes=input_spikes, modulator=modulator,
         )
 
 

@@ -65,6 +65,11 @@ class SpikeSource:
 
     is_source = True
 
+    @classmethod
+    def empty(cls) -> "SpikeSource":
+        """A source with no spikes of its own, driven from the host by ``run(..., input_spikes=...)``."""
+        return cls(np.zeros(0, np.int64), np.zeros(0))
+
     def validate(self, size: int, dt: float) -> None:
         indices = np.asarray(self.indices)
         times = np.asarray(self.times, dtype=np.float64)
