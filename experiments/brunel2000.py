@@ -1,6 +1,7 @@
 """Brunel (2000) sparse E-I network: the four dynamical states SR, SI-fast, AI and SI-slow, from the
 relative inhibition g and the external drive nu_ext / nu_thr, classified from single-neuron rates
-and ISI CV and from the population-rate spectrum. Writes ``results/brunel2000/`` (figure + JSON).
+and ISI CV and from the population-rate spectrum. Writes a run folder ``results/brunel2000/<timestamp>/``
+(figure, ``states.json``, ``activity_counts.json`` of the four panels, config, seeds, log).
 
 Model (Brunel, J. Comput. Neurosci. 8:183, 2000, Fig. 8; Brian2's ``examples/frompapers/Brunel_2000.py``):
 N_E = 10 000, N_I = 2 500, each neuron receives C_E = 1 000 excitatory and C_I = 250 inhibitory
@@ -17,8 +18,8 @@ otherwise AI. First full-size run (seed 1): A 312 Hz, CV 0.00 (SR); B 60 Hz, CV 
 peak 169 Hz (SI-fast); C 37 Hz, CV 0.40, SD/mean 0.52, peak 108 Hz (AI); D 5 Hz, CV 0.49,
 SD/mean 2.3, peak 16 Hz (SI-slow).
 
-Usage: ``python -m experiments.brunel2000 [--scale S] [--out DIR]`` (``--scale 0.2`` for a quick run:
-N and in-degrees scaled, J scaled by 1/scale to keep the mean drive).
+Usage: ``python -m experiments.brunel2000 [--scale S] [--seed S] [--results ROOT]`` (``--scale 0.2`` for a
+quick run: N and in-degrees scaled, J scaled by 1/scale to keep the mean drive).
 """
 
 from __future__ import annotations
@@ -30,12 +31,16 @@ import numpy as np
 
 import spikenet as sn
 from experiments.networks import isi_cv
+from experiments.run_folder import add_results_option, network_builder, record_counts, resolved_config, run_script
 from neurons import LIF
 from spikenet.io import save_figure, write_json
 
+EXPERIMENT = "brunel2000"
+DURATION_MS = 1200.0
 PANELS = {"A": (3.0, 2.0, "SR"), "B": (6.0, 4.0, "SI-fast"), "C": (5.0, 2.0, "AI"), "D": (4.5, 0.9, "SI-slow")}
 
 
+@network_builder
 def build(g: float, drive_ratio: float, scale: float = 1.0, seed: int = 1) -> sn.Network:
     """The network of one panel: relative inhibition ``g`` and drive nu_ext / nu_thr."""
     n_exc, n_inh = int(10_000 * scale), int(2_500 * scale)
@@ -80,11 +85,16 @@ def statistics(result: sn.Result, net: sn.Network, start_ms: float = 200.0) -> d
             "spectral_peak_hz": peak, "state": state, "population_rate_hz": population_rate}
 
 
-def run(scale: float = 1.0, out: Path | None = Path("results/brunel2000"), seed: int = 1) -> dict:
+def run(scale: float = 1.0, out: Path | None = None, seed: int = 1) -> dict:
+    """Simulate the four panels; with ``out``, write ``states.png``, ``states.json`` and the counts there."""
     summaries, results = {}, {}
     for panel, (g, drive_ratio, expected) in PANELS.items():
         net = build(g, drive_ratio, scale, seed)
-        result = net.run(1200.0, seed=seed, monitors=[sn.SpikeMonitor("exc"), sn.SpikeMonitor("inh")], progress=False)
+        result = net.run(DURATION_MS, seed=seed, monitors=[sn.SpikeMonitor("exc"), sn.SpikeMonitor("inh")],
+                         progress=False)
+        if out is not None:
+            record_counts(Path(out), result.counts, label=panel, builder=build,
+                          kwargs={"g": g, "drive_ratio": drive_ratio, "scale": scale, "seed": seed})
         stats = statistics(result, net)
         results[panel] = (net, result, stats)
         summaries[panel] = {"g": g, "nu_ext_over_nu_thr": drive_ratio, "published_state": expected,
@@ -95,7 +105,7 @@ def run(scale: float = 1.0, out: Path | None = Path("results/brunel2000"), seed:
               f"rate {stats['mean_rate_hz']:.1f} Hz, CV {stats['mean_isi_cv']:.2f}, fluctuation "
               f"{stats['relative_fluctuation']:.2f}, peak {stats['spectral_peak_hz']:.0f} Hz", flush=True)
     if out is not None:
-        _figure(results, out / "states.png")
+        _figure(results, Path(out) / "states.png")
         write_json(out / "states.json", {"scale": scale, "seed": seed, "panels": summaries})
     return summaries
 
@@ -125,16 +135,23 @@ def _figure(results: dict, path: Path) -> None:
     plt.close(figure)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Brunel (2000) states SR, SI-fast, AI, SI-slow")
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description="Brunel (2000) states SR, SI-fast, AI, SI-slow")
     parser.add_argument("--scale", type=float, default=1.0, help="network size factor (default 1: 12,500 neurons)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=Path("results/brunel2000"))
+    parser.add_argument("--seed", type=int, default=1, help="seed of connectivity and simulation")
+    return add_results_option(parser)
+
+
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    parser = build_parser(prog)
     args = parser.parse_args(argv)
     if not 0.01 <= args.scale <= 1.0:
         parser.error(f"--scale must be in [0.01, 1]; got {args.scale}")
-    run(args.scale, args.out, args.seed)
-    return 0
+    config = resolved_config(args, duration_ms=DURATION_MS, dt_ms=0.1, statistics_from_ms=200.0,
+                             panels={k: {"g": g, "nu_ext_over_nu_thr": r, "published_state": e}
+                                     for k, (g, r, e) in PANELS.items()})
+    return run_script(EXPERIMENT, args.results, config, {"network_and_simulation": args.seed},
+                      lambda folder: run(args.scale, folder.path, args.seed))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ Exit codes: 0 success, 2 bad usage (argparse), 1 failure (one line on stderr say
 Examples
 --------
 ``spikenet list`` · ``spikenet run energy_vs_dense --quick`` · ``spikenet run coba --help`` ·
-``spikenet energy results/energy_vs_dense/<timestamp> --chip loihi`` · ``spikenet validate`` ·
+``spikenet energy results/coba/<timestamp> --chip loihi`` · ``spikenet validate`` ·
 ``spikenet chips loihi``
 """
 
@@ -19,42 +19,40 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from experiments.run_folder import REPRICING_FILE, RunFolder
+from experiments.run_folder import REPRICING_FILE, RunFolderError, SavedRun, read_counts, read_json, rebuild_network
 
 
 @dataclass(frozen=True)
 class Experiment:
-    """How the CLI runs one experiment module.
-
-    ``style``: ``own_folder`` (the module makes its run folder and parses its options),
-    ``out_option`` (argparse main with ``--out DIR``: the CLI passes its run folder),
-    ``output_dir`` (``main(output_dir=...)``, no options), ``plain`` (``main()``, no options,
-    output printed to the log).
-    """
+    """An experiment the CLI can run: its module's ``main(argv, prog=...)`` parses the options
+    (``--results ROOT`` included) and writes its own run folder ``ROOT/NAME/<timestamp>/``, exactly
+    as ``python -m MODULE`` does."""
 
     module: str
-    style: str
     summary: str
 
 
 EXPERIMENTS = {
-    "energy_vs_dense": Experiment("experiments.energy_vs_dense", "own_folder",
+    "energy_vs_dense": Experiment("experiments.energy_vs_dense",
                                   "main job: Diehl & Cook STDP net on digits vs dense MLP, energy on every chip"),
-    "coba": Experiment("experiments.coba", "out_option", "Vogels & Abbott COBA network (Brette 2007 benchmark 1)"),
-    "energy_vs_activity": Experiment("experiments.energy_vs_activity", "out_option",
+    "coba": Experiment("experiments.coba", "Vogels & Abbott COBA network (Brette 2007 benchmark 1)"),
+    "energy_vs_activity": Experiment("experiments.energy_vs_activity",
                                      "energy per inference vs firing rate on every chip; crossover with dense"),
-    "song_abbott_2000": Experiment("experiments.song_abbott_2000", "out_option",
+    "song_abbott_2000": Experiment("experiments.song_abbott_2000",
                                    "competitive Hebbian STDP: bimodal weights (Song, Miller & Abbott 2000)"),
-    "neuron_gallery": Experiment("experiments.neuron_gallery", "output_dir", "firing patterns of every neuron model"),
-    "custom_neuron": Experiment("experiments.custom_neuron", "output_dir", "a user-written QIF neuron on the engine"),
-    "custom_rule": Experiment("experiments.custom_rule", "plain", "a user-written plasticity rule in ~20 lines"),
-    "brunel2000": Experiment("experiments.brunel2000", "out_option",
-                             "Brunel (2000) E-I network: SR, SI-fast, AI and SI-slow states"),
-    "stdp_plasticity_figures": Experiment("experiments.stdp_plasticity_figures", "out_option",
+    "neuron_gallery": Experiment("experiments.neuron_gallery", "firing patterns of every neuron model"),
+    "custom_neuron": Experiment("experiments.custom_neuron", "a user-written QIF neuron on the engine"),
+    "custom_rule": Experiment("experiments.custom_rule", "a user-written plasticity rule in ~20 lines"),
+    "brunel2000": Experiment("experiments.brunel2000", "Brunel (2000) E-I network: SR, SI-fast, AI and SI-slow states"),
+    "stdp_plasticity_figures": Experiment("experiments.stdp_plasticity_figures",
                                           "STDP window, triplet rule vs Sjöström 2001, distal reward credit"),
+    "eprop_pattern": Experiment("experiments.eprop_pattern", "e-prop on the Bellec 2020 pattern-generation task"),
+    "rate_rules": Experiment("experiments.rate_rules", "Oja, GHA, BCM and homeostasis under their reference protocols"),
 }
+# repricing.json (energy_vs_dense folders) may only name these builders.
+REPRICING_BUILDERS = ("experiments.energy_vs_dense:repricing_network",)
 
 
 class CliError(Exception):
@@ -65,88 +63,141 @@ def _names(choices) -> str:
     return ", ".join(sorted(choices))
 
 
-def _capture_output(function: Callable[[], Any], folder: RunFolder) -> Any:
-    """Run ``function``, echoing its stdout and copying it into the run folder's log."""
-    import contextlib
-    import io
-
-    buffer = io.StringIO()
-
-    class Tee(io.TextIOBase):
-        def write(self, text: str) -> int:
-            sys.__stdout__.write(text)
-            buffer.write(text)
-            return len(text)
-
-    with contextlib.redirect_stdout(Tee()):
-        value = function()
-    for line in buffer.getvalue().splitlines():
-        folder.log(line, echo=False)
-    return value
-
-
 def run_experiment(name: str, argv: list[str], results: Path) -> int:
-    """``spikenet run NAME [options]``."""
+    """``spikenet run NAME [options]``: the experiment's own ``main`` with ``--results``, as its script runs."""
     if name not in EXPERIMENTS:
         raise CliError(f"unknown experiment {name!r}; valid: {_names(EXPERIMENTS)}")
-    spec = EXPERIMENTS[name]
-    module = importlib.import_module(spec.module)
-    prog = f"spikenet run {name}"
-    if spec.style == "own_folder":
-        return int(module.main(["--results", str(results), *argv], prog=prog) or 0)
-    if spec.style == "out_option":
-        if argv and argv[0] in ("-h", "--help"):
-            program, sys.argv[0] = sys.argv[0], prog
-            try:
-                module.main(["--help"])
-            finally:
-                sys.argv[0] = program
-            return 0
+    module = importlib.import_module(EXPERIMENTS[name].module)
+    return int(module.main(["--results", str(results), *argv], prog=f"spikenet run {name}") or 0)
+
+
+@dataclass
+class _Priceable:
+    label: str | None
+    network: Any
+    counts: Any
+    inferences: int
+    source: str
+    unbuilt: str | None = None  # why the network could not be rebuilt
+
+
+def _from_repricing(run_dir: Path) -> _Priceable:
+    """An energy_vs_dense folder (``repricing.json``: its builder rebuilds the frozen network)."""
+    path = run_dir / REPRICING_FILE
+    info = read_json(path)
+    builder = info.get("builder") if isinstance(info, dict) else None
+    if builder not in REPRICING_BUILDERS:
+        raise CliError(f"{path}: 'builder' must be one of {list(REPRICING_BUILDERS)}; got {builder!r}")
+    for key in ("counts",):  # surface a malformed counts file by its own name
+        if isinstance(info.get(key), str) and (run_dir / info[key]).is_file():
+            read_json(run_dir / info[key])
+    module_name, function_name = builder.split(":")
+    function = getattr(importlib.import_module(module_name), function_name)
+    try:
+        network, counts, inferences = function(run_dir)
+    except (OSError, KeyError, TypeError, ValueError) as error:
+        first = str(error).splitlines()[0] if str(error) else ""
+        raise CliError(f"{path}: cannot rebuild the run ({type(error).__name__}: {first})") from None
+    return _Priceable(None, network, counts, int(inferences), REPRICING_FILE)
+
+
+def _from_counts(saved: SavedRun) -> _Priceable:
+    """A simulation of a folder with ``activity_counts.json``; its network rebuilt if ``network.json`` allows."""
+    try:
+        network, why = rebuild_network(saved), None
+    except RunFolderError as error:
+        network, why = None, str(error)
+    if network is None and why is None:
+        why = f"{saved.network_file} names no network builder"
+    return _Priceable(saved.label, network, saved.counts, saved.inferences, saved.network_file, why)
+
+
+def _price(item: _Priceable, chip: Any) -> tuple[dict[str, Any], list[str]]:
+    """Reports of one counted simulation on ``chip`` and notes about how it was priced."""
+    import hardware
+
+    network, notes = item.network, []
+    where = "" if item.label is None else f"run {item.label!r}: "
+    if network is None and chip.kind != "digital":
+        raise CliError(f"{where}{chip.name} ({chip.kind}) needs the network, which cannot be rebuilt "
+                       f"({item.unbuilt}); digital chips can still price the counts")
+    if network is None:
+        notes.append(f"{where}network not rebuilt ({item.unbuilt}): spike routing unpriced, no fit check")
+    try:
+        if chip.kind == "dense":
+            baseline = hardware.dense_baseline(item.counts, network, chip, item.inferences)
+            return {"SNN as equivalent ANN": baseline.ann, "SNN clock-driven": baseline.clock_driven}, notes
+        return {"SNN": hardware.estimate(item.counts, network, chip, inferences=item.inferences)}, notes
+    except hardware.HardwareModelError as error:
+        message = str(error).splitlines()[0]
+        mismatch = message.startswith(("counts come from another network", "counts were recorded with dt"))
+        if mismatch and chip.kind == "digital" and network is not None:
+            notes.append(f"{where}the rebuilt network differs from the counted one ({message}); priced without it: "
+                         "spike routing unpriced, no fit check")
+            return {"SNN": hardware.estimate(item.counts, None, chip, inferences=item.inferences)}, notes
+        raise CliError(f"{where}{chip.name}: {message}") from None
+
+
+def _format_table(label: str, report: Any) -> str:
+    header = (f"[{label}] {report.chip} ({report.kind}, {report.scope}"
+              f"{', ' + report.regime if report.regime else ''})")
+    lines = [header, f"  {'term':24s} {'energy (J)':>12s} {'share':>7s} {'count':>12s}  unit"]
+    total = report.total_j
+    for term in sorted(report.terms.values(), key=lambda t: -t.energy_j):
+        share = f"{100 * term.energy_j / total:6.1f}%" if total > 0 else "      -"
+        lines.append(f"  {term.name:24s} {term.energy_j:12.4g} {share} {term.count:12.4g}  {term.unit}")
+    lines.append(f"  {'total':24s} {total:12.4g}")
+    if report.latency_s > 0:
+        edp = f"EDP {report.edp_js:.4g} J·s per inference"
     else:
-        parser = argparse.ArgumentParser(prog=prog, description=(module.__doc__ or name).split("\n\n")[0])
-        parser.parse_args(argv)
-    with RunFolder(results, name, {"argv": argv, "module": spec.module}, {}) as folder:
-        folder.log(f"spikenet run {name} {' '.join(argv)} -> {folder.path}")
-        if spec.style == "out_option":
-            _capture_output(lambda: module.main(["--out", str(folder.path), *argv]), folder)
-        elif spec.style == "output_dir":
-            _capture_output(lambda: module.main(output_dir=str(folder.path)), folder)
-        else:
-            _capture_output(module.main, folder)
-        folder.log(f"wrote {folder.path}")
-    return 0
+        edp = "EDP n/a (no latency model for this chip: latency 0 is not a measurement)"
+    lines.append(f"  {report.per_inference_j:.4g} J per inference ({report.inferences} inference{'s' if report.inferences != 1 else ''}); "
+                 f"latency {report.latency_s:.4g} s per inference; {edp}")
+    if report.unpriced:
+        lines.append("  unpriced (total is a lower bound): " + "; ".join(report.unpriced))
+    lines.extend(f"  note: {note}" for note in report.notes)
+    return "\n".join(lines)
 
 
 def reprice(run_dir: Path, chip_name: str, as_json: bool) -> int:
-    """``spikenet energy RUN_DIR --chip NAME``: price the saved counts on another chip (no simulation)."""
+    """``spikenet energy RUN_DIR --chip NAME``: price a saved run's counts on another chip (no simulation).
+
+    Reads ``repricing.json`` (energy_vs_dense folders, which rebuild their trained network) or
+    ``activity_counts.json`` (+ ``network.json``) written by every experiment that simulates on the
+    engine; a folder with several simulations gets one report per simulation.
+    """
     import hardware
 
     if chip_name not in hardware.available_chips():
         raise CliError(f"unknown chip {chip_name!r}; valid: {_names(hardware.available_chips())}")
-    info_path = run_dir / REPRICING_FILE
-    if not info_path.is_file():
-        raise CliError(f"{run_dir} has no {REPRICING_FILE}: not a run folder of a repriceable experiment "
-                       f"(energy_vs_dense writes one)")
-    info = json.loads(info_path.read_text())
-    module_name, function_name = info["builder"].split(":")
-    builder = getattr(importlib.import_module(module_name), function_name)
-    network, counts, inferences = builder(run_dir)
+    if not run_dir.is_dir():
+        raise CliError(f"{run_dir}: no such run folder")
     chip = hardware.get_chip(chip_name)
     try:
-        if chip.kind == "dense":
-            baseline = hardware.dense_baseline(counts, network, chip, inferences)
-            reports = {"SNN as equivalent ANN": baseline.ann, "SNN clock-driven": baseline.clock_driven}
+        if (run_dir / REPRICING_FILE).is_file():
+            items = [_from_repricing(run_dir)]
         else:
-            reports = {"SNN": hardware.estimate(counts, network, chip, inferences=inferences)}
-    except hardware.HardwareModelError as error:
-        raise CliError(f"{chip_name}: {str(error).splitlines()[0]}") from None
+            items = [_from_counts(saved) for saved in read_counts(run_dir)]
+    except RunFolderError as error:
+        raise CliError(str(error)) from None
+    reports: dict[str, Any] = {}
+    notes: list[str] = []
+    for item in items:
+        priced, item_notes = _price(item, chip)
+        notes += item_notes
+        for name, report in priced.items():
+            reports[name if item.label is None else f"{item.label}: {name}"] = report
+    for note in notes:
+        print(f"spikenet: note: {note}", file=sys.stderr)
     if as_json:
         print(json.dumps({k: r.to_dict() for k, r in reports.items()}, indent=2))
-    else:
-        print(f"{run_dir}: {inferences} inferences, {counts.steps:,} steps of {counts.dt} ms")
-        for label, report in reports.items():
-            print(f"[{label}] " + report.summary())
-            print(f"  EDP {report.edp_js:.4g} J·s per inference")
+        return 0
+    for item in items:
+        print(f"{run_dir}{'' if item.label is None else ' [' + item.label + ']'}: {item.inferences} inference{'s' if item.inferences != 1 else ''}, "
+              f"{item.counts.steps:,} steps of {item.counts.dt} ms, {item.counts.total_spikes:,} spikes, "
+              f"{item.counts.total_synaptic_events:,} synaptic events")
+    for name, report in reports.items():
+        print(_format_table(name, report))
     return 0
 
 
@@ -233,9 +284,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--results", type=Path, default=Path("results"), help=argparse.SUPPRESS)
     energy = commands.add_parser("energy", help="re-price a saved run on a chip (no simulation)",
                                  description="Re-price a saved run's activity counts on another chip.")
-    energy.add_argument("run_dir", type=Path, help="a run folder, e.g. results/energy_vs_dense/<timestamp>")
+    energy.add_argument("run_dir", type=Path, help="a run folder with activity_counts.json (or repricing.json), "
+                                                   "e.g. results/coba/<timestamp>")
     energy.add_argument("--chip", required=True, help="chip preset (spikenet list)")
-    energy.add_argument("--json", action="store_true", help="print the reports as JSON")
+    energy.add_argument("--json", action="store_true", help="print the reports as JSON (label -> EnergyReport)")
     validate_parser = commands.add_parser("validate", help="Brian2 parity tests with a tolerance report",
                                           description="Run the Brian2 parity tests (pytest) and print a report.")
     validate_parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent,

@@ -1,7 +1,8 @@
 """Vogels–Abbott COBA network (Brette et al. 2007 benchmark 1): run it, print rates and
-synaptic events, and write ``results/coba/`` (raster PNG, rates JSON, spikes NPZ).
+synaptic events, and write a run folder ``results/coba/<timestamp>/`` (raster PNG, rates JSON,
+spikes NPZ, ``activity_counts.json`` for ``spikenet energy``, config, seeds, versions, log).
 
-Usage: ``python -m experiments.coba [--duration MS] [--neurons N] [--seed S] [--out DIR]``
+Usage: ``python -m experiments.coba [--duration MS] [--neurons N] [--seed S] [--results ROOT]``
 """
 
 from __future__ import annotations
@@ -13,13 +14,23 @@ import numpy as np
 
 import spikenet as sn
 from experiments.networks import coba, isi_cv
+from experiments.run_folder import add_results_option, network_builder, record_counts, resolved_config, run_script
 from spikenet.io import save_figure, write_json, write_npz
 
+EXPERIMENT = "coba"
 
-def run(duration_ms: float = 1000.0, n_neurons: int = 4000, seed: int = 1, out: Path = Path("results/coba"),
+
+@network_builder
+def network(n_neurons: int = 4000, seed: int = 1) -> sn.Network:
+    """The simulated network (rebuilt by ``spikenet energy``)."""
+    return coba(n_neurons, seed=seed)
+
+
+def run(duration_ms: float = 1000.0, n_neurons: int = 4000, seed: int = 1, out: Path | None = None,
         precision: str = "float32") -> dict:
-    """Simulate COBA and write the results; returns the summary written to ``rates.json``."""
-    net = coba(n_neurons, seed=seed)
+    """Simulate COBA and, if ``out`` is given, write the results there (``rates.json``, ``spikes.npz``,
+    ``raster.png``, ``activity_counts.json``, ``network.json``); returns the summary of ``rates.json``."""
+    net = network(n_neurons, seed)
     result = net.run(duration_ms, seed=seed, precision=precision,
                      monitors=[sn.SpikeMonitor("exc"), sn.SpikeMonitor("inh"), sn.PopulationRateMonitor("exc")])
     counts = result.counts
@@ -33,7 +44,11 @@ def run(duration_ms: float = 1000.0, n_neurons: int = 4000, seed: int = 1, out: 
         "total_synaptic_events": counts.total_synaptic_events,
         "compile_s": result.compile_seconds, "simulation_s": result.run_seconds,
     }
+    if out is None:
+        return summary
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    record_counts(out, counts, builder=network, kwargs={"n_neurons": n_neurons, "seed": seed})
     write_json(out / "rates.json", summary)
     write_npz(out / "spikes.npz", exc_times_ms=result.spikes["exc"][0], exc_indices=result.spikes["exc"][1],
               inh_times_ms=result.spikes["inh"][0], inh_indices=result.spikes["inh"][1])
@@ -68,22 +83,35 @@ def _raster(result, net, path: Path, summary: dict) -> None:
     plt.close(figure)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=1000.0, help="biological time in ms (default 1000)")
     parser.add_argument("--neurons", type=int, default=4000, help="network size (default 4000)")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1, help="seed of connectivity, initial state and simulation")
     parser.add_argument("--precision", choices=["float32", "float64"], default="float32")
-    parser.add_argument("--out", type=Path, default=Path("results/coba"))
+    return add_results_option(parser)
+
+
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    parser = build_parser(prog)
     args = parser.parse_args(argv)
-    summary = run(args.duration, args.neurons, args.seed, args.out, args.precision)
+    if not args.duration > 0:
+        parser.error(f"--duration must be > 0 ms; got {args.duration}")
+    if args.neurons < 5:
+        parser.error(f"--neurons must be >= 5; got {args.neurons}")
+    config = resolved_config(args, dt_ms=0.1, network="experiments.networks.coba")
+    return run_script(EXPERIMENT, args.results, config, {"network_and_simulation": args.seed},
+                      lambda folder: _report(run(args.duration, args.neurons, args.seed, folder.path, args.precision),
+                                             folder.path))
+
+
+def _report(summary: dict, out: Path) -> None:
     print(f"COBA {summary['n_neurons']} neurons, {summary['duration_ms']:.0f} ms: "
           f"exc {summary['rate_hz']['exc']:.2f} Hz, inh {summary['rate_hz']['inh']:.2f} Hz, "
           f"ISI CV {summary['isi_cv_mean']['exc']:.2f}/{summary['isi_cv_mean']['inh']:.2f}")
     print(f"synaptic events: {summary['total_synaptic_events']:,} "
           + ", ".join(f"{k}: {v:,}" for k, v in summary["synaptic_events"].items()))
-    print(f"compile {summary['compile_s']:.2f} s, simulation {summary['simulation_s']:.2f} s; results in {args.out}/")
-    return 0
+    print(f"compile {summary['compile_s']:.2f} s, simulation {summary['simulation_s']:.2f} s; results in {out}/")
 
 
 if __name__ == "__main__":

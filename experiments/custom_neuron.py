@@ -2,8 +2,10 @@
 
 The model below is the whole integration: a frozen dataclass with the members of
 :mod:`spikenet.neuron_protocol`. No engine change, no registration. The script drives one neuron
-per current, compares each rate with the closed-form QIF period, and writes
-``results/custom_neuron/custom_neuron.json``.
+per current, compares each rate with the closed-form QIF period, and writes a run folder
+``results/custom_neuron/<timestamp>/`` (``custom_neuron.json``, ``activity_counts.json``, config, log).
+
+Usage: ``python -m experiments.custom_neuron [--dt MS] [--results ROOT]``
 
 References
 ----------
@@ -13,6 +15,7 @@ Izhikevich, *Dynamical Systems in Neuroscience* (2007), ch. 8.1.
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
@@ -23,6 +26,11 @@ import jax.numpy as jnp
 import numpy as np
 
 import spikenet as sn
+from experiments.run_folder import add_results_option, network_builder, record_counts, resolved_config, run_script
+
+EXPERIMENT = "custom_neuron"
+CURRENTS_PA = (60.0, 80.0, 100.0, 150.0, 200.0, 300.0)  # rheobase k d^2 = 70 pA
+DURATION_MS = 2000.0
 
 
 # ----------------------------------------------------------------- the model (~30 lines) --
@@ -71,13 +79,21 @@ def analytic_rate_hz(model: QuadraticIF, current_pA: float) -> float:
     return 1000.0 / period
 
 
-def main(output_dir: str = "results/custom_neuron", dt: float = 0.01) -> dict:
-    model = QuadraticIF()
-    currents = np.array([60.0, 80.0, 100.0, 150.0, 200.0, 300.0])  # pA; rheobase k d^2 = 70 pA
+@network_builder
+def build(dt: float = 0.01) -> sn.Network:
+    """One QIF neuron per current of :data:`CURRENTS_PA`."""
     network = sn.Network(dt=dt)
-    neurons = network.population("qif", len(currents), model)
-    network.current(neurons, currents)
-    result = network.run(2000.0, monitors=[sn.SpikeMonitor(neurons)], precision="float64", progress=False)
+    neurons = network.population("qif", len(CURRENTS_PA), QuadraticIF())
+    network.current(neurons, np.array(CURRENTS_PA))
+    return network
+
+
+def run(output_dir: str | Path | None = None, dt: float = 0.01) -> dict:
+    """Simulate and compare with the closed form; with ``output_dir``, write the report and counts there."""
+    model = QuadraticIF()
+    currents = np.array(CURRENTS_PA)
+    network = build(dt)
+    result = network.run(DURATION_MS, monitors=[sn.SpikeMonitor("qif")], precision="float64", progress=False)
     times, indices = result.spikes["qif"]
     rows = []
     for k, current in enumerate(currents):
@@ -86,6 +102,9 @@ def main(output_dir: str = "results/custom_neuron", dt: float = 0.01) -> dict:
         rows.append({"current_pA": float(current), "rate_hz": rate, "analytic_rate_hz": analytic_rate_hz(model, current)})
         print(f"I = {current:5.0f} pA: {rate:7.2f} Hz (analytic {rows[-1]['analytic_rate_hz']:7.2f} Hz)")
     report = {"model": "QuadraticIF (defined in experiments/custom_neuron.py)", "dt_ms": dt, "rows": rows}
+    if output_dir is None:
+        return report
+    record_counts(Path(output_dir), result.counts, builder=build, kwargs={"dt": dt})
     path = Path(output_dir) / "custom_neuron.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".json.tmp")
@@ -94,5 +113,27 @@ def main(output_dir: str = "results/custom_neuron", dt: float = 0.01) -> dict:
     return report
 
 
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dt", type=float, default=0.01, help="time step in ms (default 0.01)")
+    return add_results_option(parser)
+
+
+def main(argv: list[str] | None = None, prog: str | None = None, output_dir: str | Path | None = None,
+         dt: float = 0.01):
+    """Script entry point: a new run folder under ``--results``; returns the exit code.
+    ``main(output_dir=DIR)`` (kept for callers of the earlier API) is :func:`run` and returns the report."""
+    if output_dir is not None:
+        return run(output_dir, dt)
+    parser = build_parser(prog)
+    args = parser.parse_args(argv)
+    if not args.dt > 0:
+        parser.error(f"--dt must be > 0 ms; got {args.dt}")
+    config = resolved_config(args, currents_pA=list(CURRENTS_PA), duration_ms=DURATION_MS, precision="float64",
+                             model=repr(QuadraticIF()))
+    return run_script(EXPERIMENT, args.results, config, {"network_and_simulation": 0},
+                      lambda folder: run(folder.path, args.dt))
+
+
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

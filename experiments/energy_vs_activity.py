@@ -8,13 +8,15 @@ the counted events are priced with :func:`hardware.estimate` (real-time ticks) o
 and with :func:`hardware.dense_baseline` (equivalent ANN and clock-driven dense step) on every
 dense device.
 
-Writes ``results/energy_vs_activity/``: ``table.json`` (every estimate, terms, citations,
+Writes a run folder ``results/energy_vs_activity/<timestamp>/``: ``table.json`` (every estimate, terms, citations,
 crossovers), ``crossover.png`` (dynamic energy per inference vs mean firing rate) and
 ``breakdown.png`` (stacked energy bars per chip vs the dense baselines at one rate). At that rate
 the network is re-run with the weights each chip would apply (analog device noise and
 quantised conductances, or digital weight precision) to report output fidelity beside energy.
+``activity_counts.json`` holds the counts of every rate's run (``spikenet energy`` re-prices them),
+beside the config, seeds, package versions and log.
 
-Usage: ``python -m experiments.energy_vs_activity [--quick] [--out DIR] [--reference DEVICE]``
+Usage: ``python -m experiments.energy_vs_activity [--quick] [--results ROOT] [--reference DEVICE]``
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import numpy as np
 
 import hardware
 import spikenet as sn
+from experiments.run_folder import add_results_option, network_builder, record_counts, resolved_config, run_script
 from hardware.plots import crossover_rate, plot_energy_breakdown, plot_energy_vs_rate
 from neurons import LIF
 from spikenet.io import write_json
@@ -34,8 +37,10 @@ from spikenet.io import write_json
 N_INPUT, N_LIF, IN_DEGREE = 200, 250, 50
 DEFAULT_RATES = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0)
 QUICK_RATES = (2.0, 20.0, 200.0)
+EXPERIMENT = "energy_vs_activity"
 
 
+@network_builder
 def build_network(input_rate_hz: float, seed: int = 0) -> sn.Network:
     """The fixed network, driven at ``input_rate_hz`` (same connectivity and weights for every rate)."""
     network = sn.Network(dt=1.0, seed=seed)
@@ -103,15 +108,21 @@ def chip_fidelity(rate: float, seed: int, duration_ms: float, chips: tuple[str, 
 
 
 def run(rates: tuple[float, ...] = DEFAULT_RATES, duration_ms: float = 100.0, seed: int = 0,
-        out: Path = Path("results/energy_vs_activity"), reference: str = "h100",
+        out: Path | None = None, reference: str = "h100",
         breakdown_rate: float = 20.0, fidelity_chips: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """Sweep, price, write the table and figures; returns the table written to ``table.json``."""
+    """Sweep, price and, with ``out``, write the table, figures and counts there; returns the table."""
+    if out is not None:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
     rows = []
     priced_runs = []
     for rate in rates:
         network = build_network(rate, seed)
         result = network.run(duration_ms, seed=seed, progress=False)
         counts = result.counts
+        if out is not None:
+            record_counts(out, counts, label=f"input_{rate:g}Hz", builder=build_network,
+                          kwargs={"input_rate_hz": rate, "seed": seed})
         total_neurons = sum(counts.population_sizes.values())
         mean_rate = counts.total_spikes / (total_neurons * counts.duration_ms / 1000.0)
         priced = price_run(network, counts)
@@ -155,7 +166,8 @@ def run(rates: tuple[float, ...] = DEFAULT_RATES, duration_ms: float = 100.0, se
         "not_fitting": {n: rows[0]["chips"][n]["error"] for n in rows[0]["chips"] if "error" in rows[0]["chips"][n]},
         "rows": rows,
     }
-    out.mkdir(parents=True, exist_ok=True)
+    if out is None:
+        return table
     write_json(out / "table.json", table)
     reference_label = f"{reference} ANN"
     shown = {k: v for k, v in dense_energy.items() if k.endswith(" ANN") or k == f"{reference} clock-driven"}
@@ -171,23 +183,36 @@ def run(rates: tuple[float, ...] = DEFAULT_RATES, duration_ms: float = 100.0, se
     return table
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="three rates, 50 ms per inference")
     parser.add_argument("--duration", type=float, default=None, help="ms per inference (default 100, quick 50)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seed of connectivity, weights, input spikes and analog noise")
     parser.add_argument("--reference", default="h100", help="dense device for the crossover marks")
-    parser.add_argument("--out", type=Path, default=Path("results/energy_vs_activity"))
+    parser.add_argument("--breakdown-rate", type=float, default=20.0,
+                        help="input rate (Hz) of the breakdown figure and the chip-fidelity re-runs (nearest swept rate)")
+    return add_results_option(parser)
+
+
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    parser = build_parser(prog)
     args = parser.parse_args(argv)
     if args.reference not in hardware.available_chips("dense"):
         parser.error(f"--reference must be one of {hardware.available_chips('dense')}")
+    if args.duration is not None and not args.duration > 0:
+        parser.error(f"--duration must be > 0 ms; got {args.duration}")
     rates = QUICK_RATES if args.quick else DEFAULT_RATES
     duration = args.duration or (50.0 if args.quick else 100.0)
-    table = run(rates, duration, args.seed, args.out, args.reference)
-    print(f"crossover rates (Hz) vs {args.reference} ANN:",
-          {chip: c[f"{args.reference} ANN"] for chip, c in table["crossover_hz"].items()})
-    print(f"wrote {args.out}/table.json, crossover.png, breakdown.png")
+    config = resolved_config(args, rates_hz=list(rates), duration=duration, dt_ms=1.0, n_input=N_INPUT, n_lif=N_LIF,
+                             in_degree=IN_DEGREE)
+
+    def body(folder) -> None:
+        table = run(rates, duration, args.seed, folder.path, args.reference, args.breakdown_rate)
+        print(f"crossover rates (Hz) vs {args.reference} ANN:",
+              {chip: c[f"{args.reference} ANN"] for chip, c in table["crossover_hz"].items()})
+
+    return run_script(EXPERIMENT, args.results, config, {"network_inputs_and_analog_noise": args.seed}, body)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -4,25 +4,27 @@
 reset by subtraction, no autapses), one leaky readout (τ_out 30 ms); the target is a sum of four
 sines (periods 1000, 500, 333, 200 ms) over 1000 steps of 1 ms. Random feedback, firing-rate
 regulariser (c_reg 300, 10 Hz), plain gradient descent η = 1e-4 on the same sequence every iteration.
-Writes ``results/eprop_pattern/eprop_pattern.json`` (learning curve, NMSE, rates) and
-``eprop_pattern.png`` (learning curve; target vs output before and after), both atomically.
+Writes a run folder ``results/eprop_pattern/<timestamp>/`` with ``eprop_pattern.json`` (learning curve,
+NMSE, rates), ``eprop_pattern.png`` (learning curve; target vs output before and after), config, seeds
+and log. (e-prop runs on its own dense JAX loop, not on the event engine: no activity counts.)
 
-Usage: ``python -m experiments.eprop_pattern [n_iterations] [seed]`` (defaults 1000 and 1).
+Usage: ``python -m experiments.eprop_pattern [n_iterations] [seed] [--results ROOT]`` (defaults 1000 and 1).
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
 from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from experiments.run_folder import add_results_option, resolved_config, run_script
 from learning_rules.eprop import EpropNetwork, EpropWeights, eprop_gradients, train
 from spikenet.io import save_figure, write_json
 
-RESULTS = Path("results") / "eprop_pattern"
+EXPERIMENT = "eprop_pattern"
 
 
 def pattern_task(seed: int = 1, n_in: int = 100, n_rec: int = 100, n_steps: int = 1000, input_probability: float = 0.05
@@ -99,24 +101,41 @@ def plot(result: dict, path: Path) -> None:
     plt.close(figure)
 
 
-def main(argv: list[str] | None = None) -> dict:
-    argv = sys.argv[1:] if argv is None else argv
-    n_iterations = int(argv[0]) if argv else 1000
-    seed = int(argv[1]) if len(argv) > 1 else 1
-    result = run(n_iterations, seed)
+def write(result: dict, out: Path) -> dict:
+    """Write ``eprop_pattern.json`` and ``eprop_pattern.png`` into ``out``; returns the summary written."""
     summary = {key: value for key, value in result.items() if key not in ("y_initial", "y_final", "target")}
     loss = result["task_loss"]
     summary["loss_ratio_final"] = float(loss[-1] / loss[0])
     summary["reference"] = {"source": "REPRODUCTION_TARGETS.md §5c, numpy re-implementation, seed 1",
                             "loss": {"0": 103.08, "100": 57.8, "300": 27.2, "999": 6.86},
                             "nmse_final": 0.128, "rate_hz_final": 14.3}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    write_json(RESULTS / "eprop_pattern.json", summary)
-    plot(result, RESULTS / "eprop_pattern.png")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "eprop_pattern.json", summary)
+    plot(result, out / "eprop_pattern.png")
     print(f"loss {loss[0]:.2f} -> {loss[-1]:.2f} ({loss[-1] / loss[0]:.1%}); NMSE {result['nmse_final']:.3f}; "
           f"rate {result['mean_rate_hz'][-1]:.1f} Hz")
-    return result
+    return summary
+
+
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
+    parser.add_argument("n_iterations", nargs="?", type=int, default=1000, help="training iterations (default 1000)")
+    parser.add_argument("seed", nargs="?", type=int, default=1, help="seed of weights, inputs and target (default 1)")
+    parser.add_argument("--precision", choices=["float32", "float64"], default="float32")
+    return add_results_option(parser)
+
+
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    parser = build_parser(prog)
+    args = parser.parse_args(argv)
+    if args.n_iterations < 1:
+        parser.error(f"n_iterations must be >= 1; got {args.n_iterations}")
+    config = resolved_config(args, learning_rate=1e-4, n_in=100, n_rec=100, n_steps=1000, input_probability=0.05,
+                             network=repr(EpropNetwork()))
+    return run_script(EXPERIMENT, args.results, config, {"weights_inputs_and_target": args.seed},
+                      lambda folder: write(run(args.n_iterations, args.seed, args.precision), folder.path))
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -3,13 +3,17 @@
 Izhikevich (2003) classes: I = 10 (10 pA on 1 pF) for 1 s; AdEx Naud et al. (2008) patterns:
 their step current for 600 ms; Hodgkin–Huxley squid axon (1952) at 10 µA/cm² and the COBAHH
 Traub–Miles neuron at 300 pA; LIF and adaptive LIF at 300 pA. Forward Euler / exponential Euler as
-each model documents; dt 0.1 ms (0.01 ms for Hodgkin–Huxley). Writes
-``results/neuron_gallery/neuron_gallery.png`` and ``neuron_gallery.json`` (spike counts, first
-spike times, protocol).
+each model documents; dt 0.1 ms (0.01 ms for Hodgkin–Huxley). Writes a run folder
+``results/neuron_gallery/<timestamp>/`` with ``neuron_gallery.png``, ``neuron_gallery.json`` (spike
+counts, first spike times, protocol), ``activity_counts.json`` (one simulation per dt and duration),
+config and log.
+
+Usage: ``python -m experiments.neuron_gallery [--results ROOT]``
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 from pathlib import Path
@@ -17,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 import spikenet as sn
+from experiments.run_folder import add_results_option, network_builder, record_counts, resolved_config, run_script
 from neurons import ALIF, IZHIKEVICH_2003_PRESETS, LIF, NAUD_2008_PRESETS, AdEx, HodgkinHuxley, Izhikevich
 
 
@@ -31,20 +36,45 @@ def presets() -> list[tuple[str, str, object, float, float, float]]:
     return rows
 
 
-def simulate(rows) -> list[dict]:
-    """Run every preset; presets sharing dt and duration share one network (one population each)."""
-    traces = [None] * len(rows)
+EXPERIMENT = "neuron_gallery"
+
+
+def _groups(rows) -> dict[tuple[float, float], list[int]]:
+    """Indices of the rows sharing (duration, dt): one network each."""
     groups: dict[tuple[float, float], list[int]] = {}
     for index, row in enumerate(rows):
         groups.setdefault((row[4], row[5]), []).append(index)
-    for (duration, dt), members in groups.items():
-        network = sn.Network(dt=dt)
+    return groups
+
+
+def _network(rows, members: list[int], dt: float) -> sn.Network:
+    network = sn.Network(dt=dt)
+    for index in members:
+        population = network.population(f"preset{index}", 1, rows[index][2])
+        network.current(population, rows[index][3])
+    return network
+
+
+@network_builder
+def group_network(duration_ms: float, dt_ms: float) -> sn.Network:
+    """The network of the gallery's presets simulated for ``duration_ms`` at ``dt_ms`` (for ``spikenet energy``)."""
+    rows = presets()
+    return _network(rows, _groups(rows)[(duration_ms, dt_ms)], dt_ms)
+
+
+def simulate(rows, out: Path | None = None) -> list[dict]:
+    """Run every preset; presets sharing dt and duration share one network (one population each).
+    With ``out`` (and ``rows`` = :func:`presets`), each network's counts are written there."""
+    traces = [None] * len(rows)
+    for (duration, dt), members in _groups(rows).items():
+        network = _network(rows, members, dt)
         monitors = []
         for index in members:
-            population = network.population(f"preset{index}", 1, rows[index][2])
-            network.current(population, rows[index][3])
-            monitors += [sn.SpikeMonitor(population), sn.StateMonitor(population, ["v"])]
+            monitors += [sn.SpikeMonitor(f"preset{index}"), sn.StateMonitor(f"preset{index}", ["v"])]
         result = network.run(duration, monitors=monitors, precision="float64", progress=False)
+        if out is not None:
+            record_counts(out, result.counts, label=f"dt{dt:g}ms_{duration:g}ms", builder=group_network,
+                          kwargs={"duration_ms": duration, "dt_ms": dt})
         for index in members:
             name = f"preset{index}"
             traces[index] = {"t": result.states[name]["t"], "v": result.states[name]["v"][:, 0],
@@ -86,11 +116,12 @@ def plot(rows, traces, path: Path) -> None:
     os.replace(temporary, path)
 
 
-def main(output_dir: str = "results/neuron_gallery") -> dict:
+def run(output_dir: str | Path) -> dict:
+    """Simulate every preset and write the figure, summary and counts into ``output_dir``."""
     rows = presets()
-    traces = simulate(rows)
     directory = Path(output_dir)
     directory.mkdir(parents=True, exist_ok=True)
+    traces = simulate(rows, directory)
     plot(rows, traces, directory / "neuron_gallery.png")
     summary = {"presets": [
         {"family": family, "name": name, "model": repr(model), "current_pA": current, "duration_ms": duration, "dt_ms": dt,
@@ -105,5 +136,21 @@ def main(output_dir: str = "results/neuron_gallery") -> dict:
     return summary
 
 
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
+    return add_results_option(parser)
+
+
+def main(argv: list[str] | None = None, prog: str | None = None, output_dir: str | Path | None = None):
+    """Script entry point: a new run folder under ``--results``; returns the exit code.
+    ``main(output_dir=DIR)`` (kept for callers of the earlier API) is :func:`run` and returns the summary."""
+    if output_dir is not None:
+        return run(output_dir)
+    args = build_parser(prog).parse_args(argv)
+    config = resolved_config(args, presets=[{"family": f, "name": n, "current_pA": i, "duration_ms": d, "dt_ms": dt}
+                                            for f, n, _, i, d, dt in presets()], precision="float64")
+    return run_script(EXPERIMENT, args.results, config, {"network": 0}, lambda folder: run(folder.path))
+
+
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

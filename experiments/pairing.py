@@ -9,13 +9,9 @@ import spikenet as sn
 from neurons import LIF
 
 
-def run_pairings(rule, pre_trains: list[np.ndarray], post_trains: list[np.ndarray], dt: float = 1.0,
-                 initial_weight: float = 0.0, precision: str = "float64"):
-    """Run one synapse per (pre train, post train) with ``rule``; returns (final weights, result).
-
-    Post neurons are LIF cells kicked above threshold by a delta input one step before each
-    requested post spike (refractory 0, reset far below threshold), so they spike exactly then.
-    """
+def pairing_network(rule, pre_trains: list[np.ndarray], post_trains: list[np.ndarray], dt: float = 1.0,
+                    initial_weight: float = 0.0) -> tuple[sn.Network, sn.Projection, float]:
+    """The network of :func:`run_pairings` (not run): (network, plastic projection, duration in ms)."""
     n = len(pre_trains)
     net = sn.Network(dt=dt)
     pre_idx = np.concatenate([np.full(len(t), k) for k, t in enumerate(pre_trains)])
@@ -27,7 +23,17 @@ def run_pairings(rule, pre_trains: list[np.ndarray], post_trains: list[np.ndarra
     projection = net.connect(pre, post, sn.OneToOne(), synapse=sn.CurrentExp(tau=1.0), weight=initial_weight,
                              plasticity=rule)
     end = max(np.concatenate(pre_trains).max(), np.concatenate(post_trains).max()) + 5 * dt
-    duration = np.ceil(end / dt) * dt
+    return net, projection, float(np.ceil(end / dt) * dt)
+
+
+def run_pairings(rule, pre_trains: list[np.ndarray], post_trains: list[np.ndarray], dt: float = 1.0,
+                 initial_weight: float = 0.0, precision: str = "float64"):
+    """Run one synapse per (pre train, post train) with ``rule``; returns (final weights, result).
+
+    Post neurons are LIF cells kicked above threshold by a delta input one step before each
+    requested post spike (refractory 0, reset far below threshold), so they spike exactly then.
+    """
+    net, projection, duration = pairing_network(rule, pre_trains, post_trains, dt, initial_weight)
     result = net.run(duration, monitors=[sn.SpikeMonitor("post")], precision=precision, progress=False)
     times, indices = result.spikes["post"]
     for k, train in enumerate(post_trains):

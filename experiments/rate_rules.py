@@ -7,24 +7,29 @@
 * Adaptive-threshold LIF (200 s, dt 0.1 ms): rate vs the fixed point b/a.
 * Triesch intrinsic plasticity (300 000 samples): output mean and SD/mean.
 
-Writes ``results/rate_rules/rate_rules.json`` and ``rate_rules.png`` (atomically).
-Usage: ``python -m experiments.rate_rules``.
+Writes a run folder ``results/rate_rules/<timestamp>/`` with ``rate_rules.json``, ``rate_rules.png``
+(atomically), config, seeds and log (rate models, not the event engine: no activity counts).
+Usage: ``python -m experiments.rate_rules [--results ROOT]``.
 """
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from experiments.run_folder import add_results_option, resolved_config, run_script
 from learning_rules.bcm import BCM, bcm_patterns
 from learning_rules.homeostasis import AdaptiveThresholdLIF, IntrinsicPlasticity
 from learning_rules.oja import GeneralizedHebbian, Oja, PlainHebb, pca_test_covariance
 from spikenet.io import save_figure, write_json
 
-RESULTS = Path("results") / "rate_rules"
+EXPERIMENT = "rate_rules"
+SEEDS = {"oja_covariance": 0, "oja_samples_and_initial_weights": 1, "bcm_runs": [0, 1, 2],
+         "adaptive_threshold_jax_key": 0, "intrinsic_plasticity_jax_key": 0}
 
 
 def run_oja() -> dict:
@@ -127,10 +132,12 @@ def plot(oja: dict, bcm: dict, homeostasis: dict, path: Path) -> None:
     plt.close(figure)
 
 
-def main() -> dict:
+def run(out: Path) -> dict:
+    """Every protocol; writes ``rate_rules.png`` and ``rate_rules.json`` into ``out``; returns the summary."""
     oja, bcm, homeostasis = run_oja(), run_bcm(), run_homeostasis()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    plot(oja, bcm, homeostasis, RESULTS / "rate_rules.png")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    plot(oja, bcm, homeostasis, out / "rate_rules.png")
     summary = {
         "oja": {key: oja[key] for key in ("samples", "oja_abs_cos_e1", "oja_norm", "gha_abs_cos")},
         "bcm": [{key: run[key] for key in ("k", "overlap", "seed", "final_responses", "preferred_time_average",
@@ -143,7 +150,7 @@ def main() -> dict:
     }
     # JSON has no infinity: a plain-Hebb norm that overflowed is written as the string "inf".
     summary["oja"]["hebb_norm_final"] = float(oja["hebb_norm"][-1]) if np.isfinite(oja["hebb_norm"][-1]) else "inf"
-    write_json(RESULTS / "rate_rules.json", summary)
+    write_json(out / "rate_rules.json", summary)
     late = oja["oja_abs_cos_e1"][20:]
     print(f"Oja mean |cos| after 20 000 samples {late.mean():.3f}; GHA diag {np.diag(oja['gha_abs_cos']).round(3)}")
     for run in summary["bcm"]:
@@ -157,5 +164,21 @@ def main() -> dict:
     return summary
 
 
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
+    return add_results_option(parser)
+
+
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    args = build_parser(prog).parse_args(argv)
+    config = resolved_config(args, oja={"learning_rate": 0.002, "samples": 60_000, "dimension": 10, "gha_components": 3},
+                             bcm={"learning_rate": 2e-3, "threshold_tau": 50.0, "samples": 400_000,
+                                  "cases": [[2, 0.0], [4, 0.0], [4, 0.2]]},
+                             adaptive_threshold={"duration_ms": 200_000.0,
+                                                 "cases_a_b_mu": [[0.05, 0.5, 1.5], [0.05, 0.25, 1.5], [0.02, 0.3, 2.0]]},
+                             intrinsic_plasticity={"learning_rate": 1e-3, "mu": [0.1, 0.2], "samples": 300_000})
+    return run_script(EXPERIMENT, args.results, config, SEEDS, lambda folder: run(folder.path))
+
+
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -2,7 +2,8 @@
 
 * ``peak-utilisation lower bound``: datasheet throughput at TDP (A100, H100); real batch-1 use is
   2-5 orders of magnitude worse per MAC.
-* ``modelled (45 nm arithmetic)``: Horowitz ISSCC 2014 arithmetic and memory energies.
+* ``modelled (45 nm arithmetic)``: Horowitz ISSCC 2014 arithmetic and memory energies; latency
+  from the peak FP32 SSE throughput of a 45 nm quad-core (Core i7-965), a lower bound.
 * ``measured batch-1``: Blouw et al. 2019 dynamic energy per inference of a 172,800-weight
   network divided by its weights (all-in: includes memory, launch overheads, everything).
 """
@@ -16,6 +17,9 @@ NV_H100 = "NVIDIA H100 SXM5 80 GB datasheet (989.4 TFLOPS FP16 dense, 700 W, 3.3
 HBM = "O'Connor et al. 2017 (Fine-Grained DRAM, MICRO): ~3.9 pJ/bit HBM2"
 HOROWITZ = "Horowitz 2014, ISSCC, 'Computing's energy problem' (45 nm, 0.9 V)"
 BLOUW = "Blouw et al. 2019, NICE, arXiv:1812.01739, Table 1 (390-256-256-29 KWS, 172,800 weights, batch 1)"
+NEHALEM = ("Intel Core i7-965 Extreme Edition, 45 nm Nehalem (Intel ARK: 4 cores, 3.20 GHz base); Intel 64 and IA-32 "
+           "Architectures Optimization Reference Manual, Nehalem microarchitecture: one 128-bit SSE FP multiply "
+           "(port 0) and one 128-bit SSE FP add (port 1) issued per cycle per core")
 
 A100 = {
     "name": "a100", "kind": "dense", "regime": "peak-utilisation lower bound",
@@ -54,13 +58,22 @@ H100 = {
 CPU_HOROWITZ = {
     "name": "cpu_horowitz45", "kind": "dense", "regime": "modelled (45 nm arithmetic)",
     "description": "CPU-like datapath priced with Horowitz 45 nm FP32 arithmetic and SRAM reads",
-    "label": "arithmetic + SRAM only: no instruction, cache-control or DRAM overhead (lower bound)",
+    "label": "arithmetic + SRAM only: no instruction, cache-control or DRAM overhead (lower bound); "
+             "latency at the peak FP32 SSE rate of a 45 nm quad-core (lower bound)",
     "energy": {
         "mac": c(4.6, "pJ", "45 nm, 0.9 V", "derived", HOROWITZ + ": FP32 mult 3.7 + add 0.9", "D"),
         "ac": c(0.9, "pJ", "45 nm, 0.9 V", "measured", HOROWITZ + ": FP32 add", "C"),
         "weight_byte": c(12.5, "pJ/byte", "45 nm, 0.9 V", "derived", HOROWITZ + ": 100 pJ per 64-bit read, 1 MB SRAM", "C",
                          "weights assumed cache-resident (<= 1 MB); DRAM would be 162-325 pJ/byte"),
         "activation_byte": c(1.25, "pJ/byte", "45 nm, 0.9 V", "derived", HOROWITZ + ": 10 pJ per 64-bit read, 8 KB SRAM", "C"),
+    },
+    # Latency: a 45 nm CPU of Horowitz's node at its peak FP32 SSE rate, 3.2 GHz x 4 cores x 4 MACs
+    # (4-wide multiply + 4-wide add) per cycle = 51.2 G MAC/s. Compute-bound and memory stalls ignored,
+    # so, like the energy, a lower bound (and with it the EDP).
+    "timing": {
+        "mac": c(19.53, "ps", "45 nm (Nehalem)", "derived", NEHALEM + ": 1 / (3.2 GHz x 4 cores x 4 FP32 MAC/cycle)", "D",
+                 "peak SSE throughput of all 4 cores; no memory stalls, no instruction overhead: latency lower bound; "
+                 "figures as commonly transcribed, primary documents not re-opened for this preset"),
     },
     "limits": {"weight_bits": c(32, "bit", "45 nm", "architectural", HOROWITZ + " (FP32 priced)", "C")},
 }

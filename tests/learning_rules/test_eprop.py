@@ -101,13 +101,13 @@ def test_random_eprop_learns_pattern_generation_other_seeds(seed):
     assert 8.0 <= float(after.mean_rate_hz) <= 20.0
 
 
-def test_eprop_pattern_experiment_writes_results(tmp_path, monkeypatch):
-    """The experiment script writes its JSON and PNG (atomically) under results/eprop_pattern/."""
-    monkeypatch.setattr(eprop_pattern, "RESULTS", tmp_path / "eprop_pattern")
-    eprop_pattern.main(["3", "1"])
-    assert (tmp_path / "eprop_pattern" / "eprop_pattern.json").stat().st_size > 0
-    assert (tmp_path / "eprop_pattern" / "eprop_pattern.png").stat().st_size > 0
-    assert not list((tmp_path / "eprop_pattern").glob(".*.tmp"))
+def test_eprop_pattern_experiment_writes_results(tmp_path):
+    """The experiment script writes its JSON and PNG (atomically) in a run folder results/eprop_pattern/<timestamp>/."""
+    assert eprop_pattern.main(["3", "1", "--results", str(tmp_path)]) == 0
+    (folder,) = (tmp_path / "eprop_pattern").iterdir()
+    assert (folder / "eprop_pattern.json").stat().st_size > 0
+    assert (folder / "eprop_pattern.png").stat().st_size > 0
+    assert not list(folder.glob(".*.tmp"))
 
 
 @pytest.mark.parametrize("field, value", [("tau_m", 0.0), ("tau_out", -30.0), ("v_th", 0.0), ("dt", 0.0),

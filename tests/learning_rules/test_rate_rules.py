@@ -206,12 +206,11 @@ def test_bad_shapes_raise():
 
 
 @pytest.mark.slow
-def test_rate_rules_experiment_writes_results(tmp_path, monkeypatch):
+def test_rate_rules_experiment_writes_results(tmp_path):
     """``experiments/rate_rules.py`` runs every §4 protocol and writes its JSON and PNG (atomically)."""
     from experiments import rate_rules
 
-    monkeypatch.setattr(rate_rules, "RESULTS", tmp_path / "rate_rules")
-    summary = rate_rules.main()
+    summary = rate_rules.run(tmp_path / "rate_rules")
     assert (tmp_path / "rate_rules" / "rate_rules.json").stat().st_size > 0
     assert (tmp_path / "rate_rules" / "rate_rules.png").stat().st_size > 0
     assert summary["oja"]["hebb_norm_final"] == "inf" or summary["oja"]["hebb_norm_final"] > 1e3

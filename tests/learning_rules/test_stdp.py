@@ -181,8 +181,9 @@ def test_plasticity_figure_script_writes_its_three_results(tmp_path):
 
     from experiments.stdp_plasticity_figures import main
 
-    assert main(["--out", str(tmp_path)]) == 0
+    assert main(["--results", str(tmp_path)]) == 0
+    (folder,) = (tmp_path / "stdp_plasticity_figures").iterdir()
     for name in ("stdp_window/window", "triplet_frequency/frequency", "distal_reward/credit"):
-        assert (tmp_path / f"{name}.png").stat().st_size > 10_000
-        assert (tmp_path / f"{name}.json").exists()
-    assert json.loads((tmp_path / "stdp_window/window.json").read_text())["max_abs_error_vs_closed_form"] < 1e-12
+        assert (folder / f"{name}.png").stat().st_size > 10_000
+        assert (folder / f"{name}.json").exists()
+    assert json.loads((folder / "stdp_window/window.json").read_text())["max_abs_error_vs_closed_form"] < 1e-12
