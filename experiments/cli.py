@@ -48,6 +48,8 @@ EXPERIMENTS = {
     "brunel2000": Experiment("experiments.brunel2000", "Brunel (2000) E-I network: SR, SI-fast, AI and SI-slow states"),
     "stdp_plasticity_figures": Experiment("experiments.stdp_plasticity_figures",
                                           "STDP window, triplet rule vs Sjöström 2001, distal reward credit"),
+    "distal_reward": Experiment("experiments.distal_reward",
+                                "Izhikevich (2007) distal reward task, closed loop: the rewarded synapse grows"),
     "eprop_pattern": Experiment("experiments.eprop_pattern", "e-prop on the Bellec 2020 pattern-generation task"),
     "rate_rules": Experiment("experiments.rate_rules", "Oja, GHA, BCM and homeostasis under their reference protocols"),
 }

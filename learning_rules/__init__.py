@@ -2,7 +2,8 @@
 
 Event-driven rules for the spikenet engine (attach with ``Network.connect(..., plasticity=rule)``;
 protocol in :mod:`spikenet.plasticity`): :class:`PairSTDP`, :class:`TripletSTDP`,
-:class:`RewardModulatedSTDP`. Rate-based and network-level rules as pure JAX functions:
+:class:`RewardModulatedSTDP`, and the homeostatic :class:`AdaptiveThreshold` (a neuron wrapper).
+Rate-based and network-level rules as pure JAX functions:
 :class:`Oja`, :class:`GeneralizedHebbian`, :class:`BCM`, :class:`AdaptiveThresholdLIF`,
 :class:`IntrinsicPlasticity`, and e-prop (:mod:`learning_rules.eprop`).
 """
@@ -10,13 +11,13 @@ protocol in :mod:`spikenet.plasticity`): :class:`PairSTDP`, :class:`TripletSTDP`
 from learning_rules import eprop
 from learning_rules.bcm import BCM, bcm_patterns
 from learning_rules.eprop import EpropNetwork, EpropWeights, autodiff_gradients, eprop_gradients
-from learning_rules.homeostasis import AdaptiveThresholdLIF, IntrinsicPlasticity
+from learning_rules.homeostasis import AdaptiveThreshold, AdaptiveThresholdLIF, IntrinsicPlasticity
 from learning_rules.oja import GeneralizedHebbian, Oja, PlainHebb, pca_test_covariance
 from learning_rules.reward import RewardModulatedSTDP
 from learning_rules.stdp import PairSTDP, TripletSTDP
 
 __all__ = [
-    "AdaptiveThresholdLIF", "BCM", "EpropNetwork", "EpropWeights", "GeneralizedHebbian", "IntrinsicPlasticity", "Oja",
+    "AdaptiveThreshold", "AdaptiveThresholdLIF", "BCM", "EpropNetwork", "EpropWeights", "GeneralizedHebbian", "IntrinsicPlasticity", "Oja",
     "PairSTDP", "PlainHebb", "RewardModulatedSTDP", "TripletSTDP", "autodiff_gradients", "bcm_patterns", "eprop",
     "eprop_gradients", "pca_test_covariance",
 ]

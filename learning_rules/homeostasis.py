@@ -1,5 +1,7 @@
 """Homeostatic plasticity: an adaptive firing threshold and Triesch's intrinsic plasticity.
 
+* :class:`AdaptiveThreshold` — Diehl & Cook's homeostatic threshold for any threshold neuron on
+  the event engine: wrap the model (``AdaptiveThreshold(LIF(...), theta_plus=0.05)``).
 * :class:`AdaptiveThresholdLIF` — a single LIF neuron whose threshold rises by ``a`` at each spike
   and decays linearly at rate ``b``; its own small :func:`jax.lax.scan` simulator (noisy drive).
 * :class:`IntrinsicPlasticity` — Triesch's rule that shapes a sigmoid unit's output distribution
@@ -8,15 +10,116 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from spikenet.validation import SpikenetError, require_in_range, require_non_negative, require_positive, \
     require_positive_int
 
 Array = jax.Array
+
+
+@dataclass(frozen=True)
+class AdaptiveThreshold:
+    r"""Homeostatic adaptive threshold (Diehl & Cook 2015) around any neuron model of the engine.
+
+    .. math::
+
+        \text{spike when } v > v_{threshold} + \theta, \qquad
+        \theta \to \theta + \theta_+ \text{ at each spike}, \qquad
+        \tau_\theta \frac{d\theta}{dt} = -\theta
+
+    (θ decays exactly, by :math:`e^{-dt/\tau_\theta}` per step.) A neuron that fires more raises
+    its own threshold, so in a competitive layer every neuron ends up with a share of the inputs.
+    With regular firing at period T the threshold at the spike is the minimum of a sawtooth,
+    :math:`\theta_+ e^{-T/\tau_\theta} / (1 - e^{-T/\tau_\theta})`.
+
+    Works for models whose ``threshold`` compares ``variable`` with a fixed value and leaves it
+    unchanged (LIF, ALIF, AdEx, Izhikevich): the wrapper shows them ``variable - theta``. The
+    population's state gains ``theta`` (mV, the value at the last spike; set it with
+    ``population.set_initial(theta=...)``) and ``theta_age`` (steps since); θ now is
+    :meth:`current_theta`.
+
+    Parameters
+    ----------
+    model : neuron model
+        The wrapped model (its parameters, integration and Delta-synapse handling are kept).
+    theta_plus : float
+        Threshold increment per spike (mV, >= 0; 0 freezes θ). Diehl & Cook: 0.05 mV.
+    tau_theta : float
+        Decay time constant of θ (ms, > 0). Diehl & Cook: 1e7 ms.
+    variable : str
+        The state variable compared with the threshold (``"v"``).
+
+    References
+    ----------
+    P. U. Diehl & M. Cook, Front. Comput. Neurosci. 9:99 (2015), "homeostasis" section.
+    """
+
+    model: Any
+    theta_plus: float = 0.05
+    tau_theta: float = 1e7
+    variable: str = "v"
+
+    def __post_init__(self) -> None:
+        require_non_negative("AdaptiveThreshold.theta_plus (mV)", self.theta_plus)
+        require_positive("AdaptiveThreshold.tau_theta (ms)", self.tau_theta)
+        if getattr(self.model, "is_source", False) or not callable(getattr(self.model, "threshold", None)):
+            raise SpikenetError(f"AdaptiveThreshold.model must be a neuron model with a threshold; got {type(self.model).__name__}")
+        if "theta" in self.model.state_units():
+            raise SpikenetError(f"AdaptiveThreshold: {type(self.model).__name__} already has a state variable 'theta'")
+        if self.variable not in self.model.state_units():
+            raise SpikenetError(f"AdaptiveThreshold.variable {self.variable!r} is not a state variable of "
+                                f"{type(self.model).__name__}; it has {sorted(self.model.state_units())}")
+
+    @property
+    def integration(self) -> str:
+        return self.model.integration
+
+    def state_units(self) -> dict[str, str]:
+        return {**self.model.state_units(), "theta": "mV"}
+
+    def initial_state(self, size: int, dt: float) -> dict[str, np.ndarray]:
+        return {**self.model.initial_state(size, dt), "theta": np.zeros(size), "theta_age": np.zeros(size, np.int32)}
+
+    def current_theta(self, state: dict, dt: float) -> Any:
+        """θ now (mV): ``state["theta"]`` is its value at the last spike (or at the start), decayed
+        in closed form over ``theta_age`` steps; per-step multiplication would lose the decay in
+        float32 (1 - dt/τθ rounds to 1 for Diehl & Cook's τθ = 1e7 ms)."""
+        age = jnp.asarray(state["theta_age"]).astype(jnp.asarray(state["theta"]).dtype)
+        return state["theta"] * jnp.exp(-age * (dt / self.tau_theta))
+
+    def _inner(self, state: dict) -> dict:
+        return {k: v for k, v in state.items() if k not in ("theta", "theta_age")}
+
+    def _outer(self, inner: dict, state: dict) -> dict:
+        return {**inner, "theta": state["theta"], "theta_age": state["theta_age"]}
+
+    def update(self, state: dict, drive: Any, dt: float) -> dict:
+        age = jnp.minimum(state["theta_age"] + 1, 2**30).astype(state["theta_age"].dtype)
+        return {**self._outer(self.model.update(self._inner(state), drive, dt), state), "theta_age": age}
+
+    def threshold(self, state: dict, dt: float):
+        theta = self.current_theta(state, dt)
+        shifted = {**self._inner(state), self.variable: state[self.variable] - theta}
+        inner, spiked = self.model.threshold(shifted, dt)
+        inner = {**inner, self.variable: inner[self.variable] + theta}
+        # The jump: theta restarts from its current value plus theta_plus, age 0.
+        return {**inner, "theta": jnp.where(spiked, theta + self.theta_plus, state["theta"]),
+                "theta_age": jnp.where(spiked, 0, state["theta_age"]).astype(state["theta_age"].dtype)}, spiked
+
+    def reset(self, state: dict, spiked: Any) -> dict:
+        return self._outer(self.model.reset(self._inner(state), spiked), state)
+
+    def apply_delta(self, state: dict, variable: str, increment: Any) -> dict:
+        if hasattr(self.model, "apply_delta"):
+            return self._outer(self.model.apply_delta(self._inner(state), variable, increment), state)
+        return {**state, variable: state[variable] + increment}
 
 
 @dataclass(frozen=True)

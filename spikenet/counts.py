@@ -111,5 +111,21 @@ class ActivityCounts:
                     raise SpikenetError(f"activity count {key!r} must be >= 0; got {value}")
         return counts
 
+    def __add__(self, other: "ActivityCounts") -> "ActivityCounts":
+        """Counts of two consecutive runs of the same network (steps and every event count add)."""
+        from spikenet.validation import SpikenetError
+
+        if not isinstance(other, ActivityCounts):
+            return NotImplemented
+        if other.dt != self.dt or other.population_sizes != self.population_sizes or other.synapse_counts != self.synapse_counts:
+            raise SpikenetError("ActivityCounts can only be added for runs of the same network (same dt, populations and synapses)")
+        total = ActivityCounts.from_dict(self.to_dict())
+        total.steps += other.steps
+        for group in ("spikes", "neuron_updates", "synaptic_events", "delayed_events", "plasticity_updates", "external_events"):
+            mine = getattr(total, group)
+            for key, value in getattr(other, group).items():
+                mine[key] = mine.get(key, 0) + value
+        return total
+
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
