@@ -101,7 +101,6 @@ class _Outgoing:
     plastic: bool = False
     post_index: Any = None       # (n_pre + 1, K) post-synaptic neuron of each slot (n_post = padding)
     column_slots: Any = None     # (n_post + 1, K_in) flat slot of each incoming synapse
-    column_rows: Any = None      # (n_post + 1, K_in) its pre-synaptic row (n_pre = padding)
     in_degree: Any = None        # (n_post + 1,) incoming synapses per post neuron
     synapse_slots: Any = None    # (n_synapses,) flat slot of each synapse, in CSR order
 
@@ -257,9 +256,7 @@ class CompiledNetwork:
         np.cumsum(in_degree, out=starts[1:])
         position = np.arange(order.size) - starts[sorted_post]
         column_slots = np.full((n_post + 1, width_in), n_pre * width, dtype=np.int64)
-        column_rows = np.full((n_post + 1, width_in), n_pre, dtype=np.int64)
         column_slots[sorted_post, position] = slots[order]
-        column_rows[sorted_post, position] = rows[order]
         weights = np.zeros((n_pre + 1, width))
         weights[rows, cols] = projection.weights[synapse_number[rows, cols]]
         if arena_size >= 2**31:
@@ -268,7 +265,6 @@ class CompiledNetwork:
         out.weights = weights.astype(self.dtype)
         out.post_index = post_index.astype(np.int32)
         out.column_slots = column_slots.astype(np.int32)
-        out.column_rows = column_rows.astype(np.int32)
         out.in_degree = np.concatenate([in_degree, [0]]).astype(np.int32)
 
     def plastic_weights(self, state: dict, projection_name: str) -> np.ndarray:
@@ -397,7 +393,6 @@ class CompiledNetwork:
                     "modulator_decay": math.exp(-dt / rule.modulator_tau) if callable(getattr(rule, "on_step", None)) else 1.0,
                     "post_index": const(f"plastic/{projection.name}/post_index", out.post_index),
                     "column_slots": const(f"plastic/{projection.name}/column_slots", out.column_slots),
-                    "column_rows": const(f"plastic/{projection.name}/column_rows", out.column_rows),
                     "in_degree": const(f"plastic/{projection.name}/in_degree", out.in_degree),
                     "n_synapses": projection.n_synapses, "n_post": projection.post.size,
                     "n_pre": projection.pre.size, "target_offset": self._target_offset(projection),
@@ -406,6 +401,18 @@ class CompiledNetwork:
                         self._target_offset(projection) + np.minimum(out.post_index, projection.post.size).astype(np.int64)
                         + np.where(out.post_index >= projection.post.size, buffer_size, 0)),
                 }
+        # Static, undelayed rows of a population with a plastic projection are delivered in that
+        # projection's loop (event engine): plastic group index -> static group index.
+        fused_static = {}
+        if self.engine == "event":
+            for index, out in enumerate(self.outgoing):
+                if not out.plastic:
+                    continue
+                for other_index, other in enumerate(self.outgoing):
+                    if (not other.plastic and not other.delayed and other.population is out.population
+                            and other_index not in fused_static.values()):
+                        fused_static[index] = other_index
+                        break
         external = [(drive, self._target_offset(drive), const(f"external/{k}", drive.count_table(dt), dtype))
                     for k, drive in enumerate(self.network.poisson_inputs)]
         poisson_probabilities = {
@@ -471,12 +478,24 @@ class CompiledNetwork:
             # per-step increments of delta targets); delayed ones go through the ring buffer.
             delta_size = buffer_size - channel_size
             inbox = jnp.concatenate([channels, jnp.zeros(delta_size, dtype)]) if delta_size else channels
-            events = []
+            events_by_group = {}
             slot = t % ring_slots if ring_slots else 0
             plasticity_updates = []
-            for out, targets, weights, degrees, dense in outgoing:
+            for index, (out, targets, weights, degrees, dense) in enumerate(outgoing):
                 name = out.population.name
-                if out.plastic:
+                if index in fused_static.values():
+                    continue  # delivered in the loop of its population's plastic projection
+                if out.plastic and index in fused_static:
+                    # The source's static rows ride along in the plastic loop (one loop per spike, not two).
+                    projection_name = out.projections[0].name
+                    consts = plastic_consts[projection_name]
+                    static_index = fused_static[index]
+                    _, static_targets, static_weights, static_degrees, _ = outgoing[static_index]
+                    plastic[projection_name], ev, updates, inbox, events_by_group[static_index] = deliver_and_learn_pre(
+                        words[name], targets, plastic[projection_name], consts["n_post"], consts["post_index"], degrees,
+                        consts["rule"], deliver=True, static=(inbox, static_targets, static_weights, static_degrees))
+                    plasticity_updates.append(updates)
+                elif out.plastic:
                     projection_name = out.projections[0].name
                     consts = plastic_consts[projection_name]
                     n_post, offset = consts["n_post"], consts["target_offset"]
@@ -508,13 +527,14 @@ class CompiledNetwork:
                             inbox = inbox + contribution
                     spikes_int = jnp.concatenate([spiked[name].astype(jnp.int32), jnp.zeros(1, jnp.int32)])
                     ev = degrees @ spikes_int
-                events.append(ev)
+                events_by_group[index] = ev
+            events = [events_by_group[index] for index in range(len(outgoing))]
             # Post pathway of plastic projections, after every pre-synaptic update of the step.
             for k, (projection_name, consts) in enumerate(plastic_consts.items()):
                 post_name = next(p.post.name for p in self.projections if p.name == projection_name)
                 plastic[projection_name], updates = learn_post(
                     words[post_name], plastic[projection_name], consts["n_post"], consts["column_slots"],
-                    consts["column_rows"], consts["in_degree"], consts["n_pre"], consts["rule"])
+                    consts["in_degree"], consts["n_pre"], consts["rule"])
                 plasticity_updates[k] = plasticity_updates[k] + updates
                 # Move the step's deliveries from the projection's inbox (the front of its arena,
                 # untouched by the post pathway) into the input buffer and clear it for the next

@@ -132,8 +132,21 @@ def build_rows(n_pre: int, pre_lists: list[np.ndarray], target_lists: list[np.nd
     return targets, value_arrays
 
 
+PLASTIC_BATCH = 4  # spikes handled together per loop iteration by the plastic pathways
+
+
+def _lanes(words: jnp.ndarray, n_rows: int, batch: int):
+    """Rank/select set-up shared by the batched loops: (word counts, cumulative counts, number of
+    spikes, number of batches, lane offsets)."""
+    word_counts = lax.population_count(words).astype(jnp.int32)
+    cumulative = jnp.cumsum(word_counts)
+    total = cumulative[-1]
+    return word_counts, cumulative, total, (total + batch - 1) // batch, jnp.arange(batch, dtype=jnp.int32)
+
+
 def deliver_and_learn_pre(words: jnp.ndarray, targets: jnp.ndarray, plastic: dict, n_inbox: int,
-                          post_index: jnp.ndarray, out_degrees: jnp.ndarray, rule, deliver: bool):
+                          post_index: jnp.ndarray, out_degrees: jnp.ndarray, rule, deliver: bool,
+                          static: tuple | None = None):
     """Deliver the spikes of a plastic projection's source and apply ``rule.on_pre`` to each
     spiking neuron's outgoing row, after delivering it with the old weights (Brian2's
     ``on_pre = 'g += w; ... w = ...'``).
@@ -143,7 +156,12 @@ def deliver_and_learn_pre(words: jnp.ndarray, targets: jnp.ndarray, plastic: dic
     updating a row then modify one array in sequence, which XLA:CPU does in place — with the
     weights in a separate loop-carried array it copied all of them at every spike.
 
-    Returns the plastic state, events per counter, and the number of plasticity updates.
+    ``static`` = (buffer, targets, weights, out_degrees) delivers the same neurons' static rows
+    (the source's non-plastic projections) into ``buffer`` in the same loop, saving a second
+    loop over the same spikes.
+
+    Returns the plastic state, events per counter, and the number of plasticity updates; with
+    ``static``, also the updated buffer and the static events per counter.
     """
     n_pre, width = targets.shape[0] - 1, targets.shape[1]
     word_counts = lax.population_count(words).astype(jnp.int32)
@@ -152,8 +170,11 @@ def deliver_and_learn_pre(words: jnp.ndarray, targets: jnp.ndarray, plastic: dic
     n_pre_traces = len(rule.pre_traces)
 
     def body(rank, carry):
-        arena, pre, synapse, events, updates = carry
+        arena, pre, synapse, events, updates, buffer, static_events = carry
         row = _select(words, word_counts, cumulative, rank[None], n_pre)[0]
+        if static is not None:
+            buffer = buffer.at[static[1][row]].add(static[2][row], mode="drop")
+            static_events = static_events + static[3][:, row]
         start = n_inbox + row * width
         if deliver:
             arena = arena.at[targets[row]].add(lax.dynamic_slice(arena, (start,), (width,)), mode="drop")
@@ -170,48 +191,62 @@ def deliver_and_learn_pre(words: jnp.ndarray, targets: jnp.ndarray, plastic: dic
         synapse = {k: v.at[row].set(jnp.broadcast_to(new_synapse[k], weight.shape).astype(v.dtype)) if k in new_synapse else v
                    for k, v in synapse.items()}
         touched = out_degrees[0, row] * (1 + len(new_synapse)) + n_pre_traces
-        return arena, pre, synapse, events + out_degrees[:, row], updates + touched
+        return arena, pre, synapse, events + out_degrees[:, row], updates + touched, buffer, static_events
 
-    arena, pre, synapse, events, updates = lax.fori_loop(
+    buffer = static[0] if static is not None else jnp.zeros(0)
+    static_events = jnp.zeros(static[3].shape[0] if static is not None else 0, jnp.int32)
+    arena, pre, synapse, events, updates, buffer, static_events = lax.fori_loop(
         0, total, body, (plastic["arena"], plastic["pre"], plastic["synapse"],
-                         jnp.zeros(out_degrees.shape[0], jnp.int32), jnp.zeros((), jnp.int32)))
-    return {**plastic, "arena": arena, "pre": pre, "synapse": synapse}, events, updates
+                         jnp.zeros(out_degrees.shape[0], jnp.int32), jnp.zeros((), jnp.int32), buffer, static_events))
+    learned = {**plastic, "arena": arena, "pre": pre, "synapse": synapse}
+    if static is not None:
+        return learned, events, updates, buffer, static_events
+    return learned, events, updates
 
 
-def learn_post(words: jnp.ndarray, plastic: dict, n_inbox: int, column_slots: jnp.ndarray, column_rows: jnp.ndarray,
-               in_degree: jnp.ndarray, padding_row: int, rule):
+def learn_post(words: jnp.ndarray, plastic: dict, n_inbox: int, column_slots: jnp.ndarray,
+               in_degree: jnp.ndarray, padding_row: int, rule, batch: int = PLASTIC_BATCH):
     """Apply ``rule.on_post`` to the incoming column of every spiking post-synaptic neuron
-    (``column_slots`` index the weight rows of the arena)."""
+    (``column_slots`` index the weight rows of the arena; a slot's pre-synaptic neuron is
+    ``slot // row width``, padding slots point at the padding row), ``batch`` neurons per loop
+    iteration (columns of different neurons are disjoint; ``rule.on_post`` is vmapped over the
+    batch, so a batch gives the result of one neuron at a time; lanes past the last spike
+    write back what they read)."""
     n_post = column_slots.shape[0] - 1
-    word_counts = lax.population_count(words).astype(jnp.int32)
-    cumulative = jnp.cumsum(word_counts)
-    total = cumulative[-1]
+    width = (plastic["arena"].shape[0] - n_inbox) // (padding_row + 1)
+    word_counts, cumulative, total, n_batches, lanes = _lanes(words, n_post, batch)
     n_post_traces = len(rule.post_traces)
 
-    def body(rank, carry):
+    def one(weight, pre_values, post_values, synapse_values):
+        new_weight, new_post, new_synapse = rule.on_post(weight, pre_values, post_values, synapse_values)
+        check_update(rule, "on_post", "post", new_post, post_values, ())
+        check_update(rule, "on_post", "synapse", new_synapse, synapse_values, weight.shape)
+        check_update(rule, "on_post", "weight", {"weight": new_weight}, {"weight": None}, weight.shape)
+        return (jnp.broadcast_to(new_weight, weight.shape),
+                {k: jnp.asarray(v) for k, v in new_post.items()},
+                {k: jnp.broadcast_to(v, weight.shape) for k, v in new_synapse.items()})
+
+    def body(b, carry):
         arena, post, synapse, updates = carry
-        neuron = _select(words, word_counts, cumulative, rank[None], n_post)[0]
-        slots = column_slots[neuron]
-        rows = column_rows[neuron]
+        neurons = _select(words, word_counts, cumulative, b * batch + lanes, n_post)   # (B,), n_post past the last
+        live = neurons < n_post
+        slots = column_slots[neurons]                                                # (B, K_in)
+        rows = slots // width                                                        # padding slots -> padding row
         weight = arena[n_inbox + slots]
         pre_values = {k: v[rows] for k, v in plastic["pre"].items()}
-        post_values = {k: v[neuron] for k, v in post.items()}
+        post_values = {k: v[neurons] for k, v in post.items()}
         synapse_values = {k: v.reshape(-1)[slots] for k, v in synapse.items()}
-        new_weight, new_post, new_synapse = rule.on_post(weight, pre_values, post_values, synapse_values)
-        check_update(rule, "on_post", "post", new_post, post, ())
-        check_update(rule, "on_post", "synapse", new_synapse, synapse, weight.shape)
-        check_update(rule, "on_post", "weight", {"weight": new_weight}, {"weight": None}, weight.shape)
-        # Padding entries of the column point at the padding row (never delivered); keep it zero.
+        new_weight, new_post, new_synapse = jax.vmap(one)(weight, pre_values, post_values, synapse_values)
+        # Padding entries of a column point at the padding row (never delivered); keep it zero.
         valid = rows < padding_row
-        new_weight = jnp.where(valid, jnp.broadcast_to(new_weight, weight.shape), 0.0).astype(arena.dtype)
-        arena = arena.at[n_inbox + slots].set(new_weight)
-        post = {k: v.at[neuron].set(new_post[k].astype(v.dtype)) if k in new_post else v for k, v in post.items()}
-        synapse = {
-            k: v.reshape(-1).at[slots].set(jnp.where(valid, jnp.broadcast_to(new_synapse[k], weight.shape), 0.0).astype(v.dtype)).reshape(v.shape)
-            if k in new_synapse else v for k, v in synapse.items()}
-        touched = in_degree[neuron] * (1 + len(new_synapse)) + n_post_traces
+        arena = arena.at[n_inbox + slots].set(jnp.where(valid, new_weight, 0.0).astype(arena.dtype))
+        post = {k: v.at[neurons].set(jnp.where(live, new_post[k], post_values[k]).astype(v.dtype)) if k in new_post else v
+                for k, v in post.items()}
+        synapse = {k: v.reshape(-1).at[slots].set(jnp.where(valid, new_synapse[k], 0.0).astype(v.dtype)).reshape(v.shape)
+                   if k in new_synapse else v for k, v in synapse.items()}
+        touched = jnp.sum(in_degree[neurons], dtype=jnp.int32) * (1 + len(new_synapse)) + n_post_traces * jnp.sum(live, dtype=jnp.int32)
         return arena, post, synapse, updates + touched
 
     arena, post, synapse, updates = lax.fori_loop(
-        0, total, body, (plastic["arena"], plastic["post"], plastic["synapse"], jnp.zeros((), jnp.int32)))
+        0, n_batches, body, (plastic["arena"], plastic["post"], plastic["synapse"], jnp.zeros((), jnp.int32)))
     return {**plastic, "arena": arena, "post": post, "synapse": synapse}, updates

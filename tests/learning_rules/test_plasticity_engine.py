@@ -21,6 +21,9 @@ def _plastic_network(seed, rule):
     net.current(cells, 150.0)
     projection = net.connect(source, cells, sn.FixedProbability(0.5), synapse=sn.ConductanceExp(5.0, 0.0),
                              weight=sn.Uniform(0.5, 3.0), plasticity=rule)
+    # A static, undelayed projection from the plastic projection's source: the event engine
+    # delivers it inside the plastic loop; the dense path does not.
+    net.connect(source, cells, sn.FixedProbability(0.2), synapse=sn.CurrentExp(3.0), weight=15.0)
     net.connect(cells, cells, sn.FixedProbability(0.3), synapse=sn.ConductanceExp(8.0, -80.0), weight=2.0, delay=0.5)
     return net, projection
 
