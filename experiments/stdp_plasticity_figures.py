@@ -161,20 +161,46 @@ def run(out: Path) -> dict:
     return {"stdp_window": window, "triplet_frequency": triplet, "distal_reward": reward}
 
 
-def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description="STDP window, triplet frequency dependence, distal reward")
+def build_parser(prog: str | None = None, description: str = "STDP window, triplet frequency dependence, distal reward"
+                 ) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     return add_results_option(parser)
+
+
+CONFIGS = {
+    "stdp_window": {"delta_t_ms": WINDOW_DELTAS_MS, "dt_ms": 0.1, "tau_plus_ms": 16.8, "tau_minus_ms": 33.7, "a_plus": 0.01},
+    "triplet_frequency": {"rule": "TripletSTDP visual_cortex_all_to_all_minimal", "dt_ms": 1.0, "delta_t_ms": [10.0, -10.0],
+                          "frequencies_hz": SJOSTROM_HZ, "pairings": 60},
+    "distal_reward": {"reward_delays_ms": REWARD_DELAYS_MS, "dt_ms": 0.1, "reward_amount": 0.5},
+}
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     args = build_parser(prog).parse_args(argv)
-    config = resolved_config(args, stdp_window={"delta_t_ms": WINDOW_DELTAS_MS, "dt_ms": 0.1, "tau_plus_ms": 16.8,
-                                                "tau_minus_ms": 33.7, "a_plus": 0.01},
-                             triplet_frequency={"rule": "TripletSTDP visual_cortex_all_to_all_minimal", "dt_ms": 1.0,
-                                                "delta_t_ms": [10.0, -10.0], "frequencies_hz": SJOSTROM_HZ, "pairings": 60},
-                             distal_reward={"reward_delays_ms": REWARD_DELAYS_MS, "dt_ms": 0.1, "reward_amount": 0.5})
+    config = resolved_config(args, **CONFIGS)
     return run_script(EXPERIMENT, args.results, config, {"network_and_simulation": 0},
                       lambda folder: run(folder.path))
+
+
+def main_single(name: str, argv: list[str] | None, prog: str | None, description: str) -> int:
+    """``experiments.stdp_window`` / ``experiments.triplet_frequency``: one of the reproductions in its
+    own run folder ``results/<name>/<timestamp>/``."""
+    functions = {"stdp_window": stdp_window, "triplet_frequency": triplet_frequency}
+    args = build_parser(prog, description).parse_args(argv)
+
+    def body(folder) -> None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        summary = functions[name](folder.path, plt, record=folder.path)
+        plt.close("all")
+        for key, value in summary.items():
+            if np.ndim(value) == 0:
+                print(f"{key}: {float(value):.4g}")
+
+    return run_script(name, args.results, resolved_config(args, **CONFIGS[name]), {"network_and_simulation": 0}, body)
 
 
 if __name__ == "__main__":

@@ -187,3 +187,17 @@ def test_plasticity_figure_script_writes_its_three_results(tmp_path):
         assert (folder / f"{name}.png").stat().st_size > 10_000
         assert (folder / f"{name}.json").exists()
     assert json.loads((folder / "stdp_window/window.json").read_text())["max_abs_error_vs_closed_form"] < 1e-12
+
+
+@pytest.mark.parametrize("module, figure", [("stdp_window", "stdp_window/window"),
+                                            ("triplet_frequency", "triplet_frequency/frequency")])
+def test_single_reproduction_scripts_write_their_own_run_folder(tmp_path, module, figure):
+    """``python -m experiments.stdp_window`` and ``experiments.triplet_frequency`` (the names the
+    main-job issue lists) each write results/<name>/<timestamp>/ with their figure and counts."""
+    import importlib
+
+    main = importlib.import_module(f"experiments.{module}").main
+    assert main(["--results", str(tmp_path)]) == 0
+    (folder,) = (tmp_path / module).iterdir()
+    assert (folder / f"{figure}.png").stat().st_size > 10_000
+    assert (folder / "activity_counts.json").exists() and (folder / "config.json").exists()
