@@ -41,8 +41,8 @@ from spikenet.network import Network, Population, channel_name
 from spikenet.neuron_protocol import SynapticDrive
 from spikenet.progress import ProgressBar
 from spikenet.plasticity import modulator_schedule
-from spikenet.propagation import (WORD_BITS, build_rows, deliver_and_learn_pre, deliver_events, learn_post, pack_spikes,
-                                  unpack_spikes)
+from spikenet.propagation import (WORD_BITS, build_rows, deliver_and_learn_pre, deliver_events, lazy_synapse_traces,
+                                  learn_post, pack_spikes, unpack_spikes)
 from spikenet.sources import PoissonSource, SpikeSource
 from spikenet.synapses import ALPHA_SYNAPSES, CONDUCTANCE_SYNAPSES, Delta
 from spikenet.validation import SimulationError, SpikenetError, steps_from_duration
@@ -306,6 +306,8 @@ class CompiledNetwork:
                     "pre": {k: np.zeros(n_pre + 1, self.dtype) for k in rule.pre_traces},
                     "post": {k: np.zeros(n_post + 1, self.dtype) for k in rule.post_traces},
                     "synapse": {k: np.zeros(out.weights.shape, self.dtype) for k in rule.synapse_traces},
+                    # Lazy synapse traces (rules without on_step): the step of each value.
+                    **({"synapse_step": np.zeros(out.weights.shape, np.int32)} if lazy_synapse_traces(rule) else {}),
                     "modulator": np.zeros((), self.dtype),
                 }
         return {"neurons": neurons, "channels": channels, "ring": ring, "plastic": plastic}
@@ -390,6 +392,8 @@ class CompiledNetwork:
                     "pre_decay": {k: math.exp(-dt / tau) for k, tau in rule.pre_traces.items()},
                     "post_decay": {k: math.exp(-dt / tau) for k, tau in rule.post_traces.items()},
                     "synapse_decay": {k: math.exp(-dt / tau) for k, tau in rule.synapse_traces.items()},
+                    "lazy": lazy_synapse_traces(rule),
+                    "synapse_rates": {k: dt / tau for k, tau in rule.synapse_traces.items()},
                     "modulator_decay": math.exp(-dt / rule.modulator_tau) if callable(getattr(rule, "on_step", None)) else 1.0,
                     "post_index": const(f"plastic/{projection.name}/post_index", out.post_index),
                     "column_slots": const(f"plastic/{projection.name}/column_slots", out.column_slots),
@@ -435,7 +439,11 @@ class CompiledNetwork:
                     "arena": state["arena"],
                     "pre": {k: v * consts["pre_decay"][k] for k, v in state["pre"].items()},
                     "post": {k: v * consts["post_decay"][k] for k, v in state["post"].items()},
-                    "synapse": {k: v * consts["synapse_decay"][k] for k, v in state["synapse"].items()},
+                    # Synapse traces decay here only for rules with on_step (which touch every
+                    # synapse every step anyway); otherwise lazily, in closed form at their events.
+                    "synapse": (state["synapse"] if consts["lazy"] else
+                                {k: v * consts["synapse_decay"][k] for k, v in state["synapse"].items()}),
+                    **({"synapse_step": state["synapse_step"]} if consts["lazy"] else {}),
                     "modulator": modulator.astype(dtype),
                 }
             # 1. groups: integrate from the values at the start of the step.
@@ -493,7 +501,8 @@ class CompiledNetwork:
                     _, static_targets, static_weights, static_degrees, _ = outgoing[static_index]
                     plastic[projection_name], ev, updates, inbox, events_by_group[static_index] = deliver_and_learn_pre(
                         words[name], targets, plastic[projection_name], consts["n_post"], consts["post_index"], degrees,
-                        consts["rule"], deliver=True, static=(inbox, static_targets, static_weights, static_degrees))
+                        consts["rule"], deliver=True, static=(inbox, static_targets, static_weights, static_degrees),
+                        lazy=(t, consts["synapse_rates"]) if consts["lazy"] else None)
                     plasticity_updates.append(updates)
                 elif out.plastic:
                     projection_name = out.projections[0].name
@@ -506,7 +515,8 @@ class CompiledNetwork:
                         inbox = inbox.at[consts["dense_targets"].reshape(-1)].add((rows * spikes[:, None]).reshape(-1), mode="drop")
                     plastic[projection_name], ev, updates = deliver_and_learn_pre(
                         words[name], targets, plastic[projection_name], n_post, consts["post_index"], degrees,
-                        consts["rule"], deliver=self.engine == "event")
+                        consts["rule"], deliver=self.engine == "event",
+                        lazy=(t, consts["synapse_rates"]) if consts["lazy"] else None)
                     plasticity_updates.append(updates)
                 elif self.engine == "event":
                     if out.delayed:
@@ -534,7 +544,8 @@ class CompiledNetwork:
                 post_name = next(p.post.name for p in self.projections if p.name == projection_name)
                 plastic[projection_name], updates = learn_post(
                     words[post_name], plastic[projection_name], consts["n_post"], consts["column_slots"],
-                    consts["in_degree"], consts["n_pre"], consts["rule"])
+                    consts["in_degree"], consts["n_pre"], consts["rule"],
+                    lazy=(t, consts["synapse_rates"]) if consts["lazy"] else None)
                 plasticity_updates[k] = plasticity_updates[k] + updates
                 # Move the step's deliveries from the projection's inbox (the front of its arena,
                 # untouched by the post pathway) into the input buffer and clear it for the next

@@ -2,8 +2,13 @@
 
 A rule is a frozen dataclass (its parameters) plus pure functions. It declares the traces it
 keeps — per pre-synaptic neuron, per post-synaptic neuron, per synapse — each with a decay
-time constant in ms (traces decay exactly, by ``exp(-dt / tau)`` per step, so at an event a
-trace holds its closed-form value ``x(t_last) exp(-(t - t_last) / tau)``). The engine calls:
+time constant in ms; at an event a trace holds its closed-form value
+``x(t_last) exp(-(t - t_last) / tau)``. Neuron traces decay by ``exp(-dt / tau)`` every step
+(O(neurons), like the neuron update). Synapse traces decay lazily — stored with the step of
+their last event and decayed in closed form when an event reads them, so a step costs nothing
+for synapses without events — unless the rule has ``on_step``, which reads every synapse every
+step anyway (their traces then decay every step; the state then holds current values, while a
+lazy rule's state holds values as of ``state["plastic"][name]["synapse_step"]``). The engine calls:
 
 ``on_pre(weight, pre, post, synapse) -> (weight, pre, synapse)``
     when a pre-synaptic neuron spikes, on its outgoing row only: ``weight`` (K,) in the

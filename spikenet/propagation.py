@@ -132,6 +132,18 @@ def build_rows(n_pre: int, pre_lists: list[np.ndarray], target_lists: list[np.nd
     return targets, value_arrays
 
 
+def lazy_synapse_traces(rule) -> bool:
+    """Whether a rule's synapse traces decay lazily: it has some and no ``on_step`` (which reads
+    every synapse every step, so its traces are decayed every step instead)."""
+    return bool(rule.synapse_traces) and not callable(getattr(rule, "on_step", None))
+
+
+def _decayed(values: jnp.ndarray, last_step: jnp.ndarray, step: jnp.ndarray, rate: float) -> jnp.ndarray:
+    """A lazily decaying trace at ``step``: its value at ``last_step`` times exp(-(step - last_step) dt / tau)
+    (``rate`` = dt / tau), the closed form of the per-step decay."""
+    return values * jnp.exp(-(step - last_step).astype(values.dtype) * rate)
+
+
 PLASTIC_BATCH = 4  # spikes handled together per loop iteration by the plastic pathways
 
 
@@ -146,7 +158,7 @@ def _lanes(words: jnp.ndarray, n_rows: int, batch: int):
 
 def deliver_and_learn_pre(words: jnp.ndarray, targets: jnp.ndarray, plastic: dict, n_inbox: int,
                           post_index: jnp.ndarray, out_degrees: jnp.ndarray, rule, deliver: bool,
-                          static: tuple | None = None):
+                          static: tuple | None = None, lazy: tuple | None = None):
     """Deliver the spikes of a plastic projection's source and apply ``rule.on_pre`` to each
     spiking neuron's outgoing row, after delivering it with the old weights (Brian2's
     ``on_pre = 'g += w; ... w = ...'``).
@@ -155,6 +167,9 @@ def deliver_and_learn_pre(words: jnp.ndarray, targets: jnp.ndarray, plastic: dic
     and its weight rows in one flat ``arena``: delivering (a scatter into the inbox) and
     updating a row then modify one array in sequence, which XLA:CPU does in place — with the
     weights in a separate loop-carried array it copied all of them at every spike.
+
+    ``lazy`` = (step, {trace: dt / tau}): synapse traces are stored as of their last event
+    (``plastic["synapse_step"]``) and decayed in closed form when a row is read.
 
     ``static`` = (buffer, targets, weights, out_degrees) delivers the same neurons' static rows
     (the source's non-plastic projections) into ``buffer`` in the same loop, saving a second
@@ -170,7 +185,7 @@ def deliver_and_learn_pre(words: jnp.ndarray, targets: jnp.ndarray, plastic: dic
     n_pre_traces = len(rule.pre_traces)
 
     def body(rank, carry):
-        arena, pre, synapse, events, updates, buffer, static_events = carry
+        arena, pre, synapse, events, updates, buffer, static_events, synapse_step = carry
         row = _select(words, word_counts, cumulative, rank[None], n_pre)[0]
         if static is not None:
             buffer = buffer.at[static[1][row]].add(static[2][row], mode="drop")
@@ -181,31 +196,42 @@ def deliver_and_learn_pre(words: jnp.ndarray, targets: jnp.ndarray, plastic: dic
         weight = lax.dynamic_slice(arena, (start,), (width,))
         pre_values = {k: v[row] for k, v in pre.items()}
         post_values = {k: v[post_index[row]] for k, v in plastic["post"].items()}
-        synapse_values = {k: v[row] for k, v in synapse.items()}
+        if lazy is not None:
+            step, rates = lazy
+            last = synapse_step[row]
+            synapse_values = {k: _decayed(v[row], last, step, rates[k]) for k, v in synapse.items()}
+            synapse_step = synapse_step.at[row].set(jnp.full_like(last, step))
+        else:
+            synapse_values = {k: v[row] for k, v in synapse.items()}
         new_weight, new_pre, new_synapse = rule.on_pre(weight, pre_values, post_values, synapse_values)
         check_update(rule, "on_pre", "pre", new_pre, pre, ())
         check_update(rule, "on_pre", "synapse", new_synapse, synapse, weight.shape)
         check_update(rule, "on_pre", "weight", {"weight": new_weight}, {"weight": None}, weight.shape)
         arena = lax.dynamic_update_slice(arena, jnp.broadcast_to(new_weight, weight.shape).astype(arena.dtype), (start,))
         pre = {k: v.at[row].set(new_pre[k].astype(v.dtype)) if k in new_pre else v for k, v in pre.items()}
-        synapse = {k: v.at[row].set(jnp.broadcast_to(new_synapse[k], weight.shape).astype(v.dtype)) if k in new_synapse else v
-                   for k, v in synapse.items()}
+        synapse = {k: v.at[row].set(jnp.broadcast_to(new_synapse[k] if k in new_synapse else synapse_values[k],
+                                                      weight.shape).astype(v.dtype))
+                   if (k in new_synapse or lazy is not None) else v for k, v in synapse.items()}
         touched = out_degrees[0, row] * (1 + len(new_synapse)) + n_pre_traces
-        return arena, pre, synapse, events + out_degrees[:, row], updates + touched, buffer, static_events
+        return arena, pre, synapse, events + out_degrees[:, row], updates + touched, buffer, static_events, synapse_step
 
     buffer = static[0] if static is not None else jnp.zeros(0)
     static_events = jnp.zeros(static[3].shape[0] if static is not None else 0, jnp.int32)
-    arena, pre, synapse, events, updates, buffer, static_events = lax.fori_loop(
+    synapse_step = plastic["synapse_step"] if lazy is not None else jnp.zeros(0, jnp.int32)
+    arena, pre, synapse, events, updates, buffer, static_events, synapse_step = lax.fori_loop(
         0, total, body, (plastic["arena"], plastic["pre"], plastic["synapse"],
-                         jnp.zeros(out_degrees.shape[0], jnp.int32), jnp.zeros((), jnp.int32), buffer, static_events))
+                         jnp.zeros(out_degrees.shape[0], jnp.int32), jnp.zeros((), jnp.int32), buffer, static_events,
+                         synapse_step))
     learned = {**plastic, "arena": arena, "pre": pre, "synapse": synapse}
+    if lazy is not None:
+        learned["synapse_step"] = synapse_step
     if static is not None:
         return learned, events, updates, buffer, static_events
     return learned, events, updates
 
 
 def learn_post(words: jnp.ndarray, plastic: dict, n_inbox: int, column_slots: jnp.ndarray,
-               in_degree: jnp.ndarray, padding_row: int, rule, batch: int = PLASTIC_BATCH):
+               in_degree: jnp.ndarray, padding_row: int, rule, batch: int = PLASTIC_BATCH, lazy: tuple | None = None):
     """Apply ``rule.on_post`` to the incoming column of every spiking post-synaptic neuron
     (``column_slots`` index the weight rows of the arena; a slot's pre-synaptic neuron is
     ``slot // row width``, padding slots point at the padding row), ``batch`` neurons per loop
@@ -227,7 +253,7 @@ def learn_post(words: jnp.ndarray, plastic: dict, n_inbox: int, column_slots: jn
                 {k: jnp.broadcast_to(v, weight.shape) for k, v in new_synapse.items()})
 
     def body(b, carry):
-        arena, post, synapse, updates = carry
+        arena, post, synapse, updates, synapse_step = carry
         neurons = _select(words, word_counts, cumulative, b * batch + lanes, n_post)   # (B,), n_post past the last
         live = neurons < n_post
         slots = column_slots[neurons]                                                # (B, K_in)
@@ -235,18 +261,29 @@ def learn_post(words: jnp.ndarray, plastic: dict, n_inbox: int, column_slots: jn
         weight = arena[n_inbox + slots]
         pre_values = {k: v[rows] for k, v in plastic["pre"].items()}
         post_values = {k: v[neurons] for k, v in post.items()}
-        synapse_values = {k: v.reshape(-1)[slots] for k, v in synapse.items()}
+        if lazy is not None:
+            step, rates = lazy
+            last = synapse_step.reshape(-1)[slots]
+            synapse_values = {k: _decayed(v.reshape(-1)[slots], last, step, rates[k]) for k, v in synapse.items()}
+            synapse_step = synapse_step.reshape(-1).at[slots].set(jnp.full_like(last, step)).reshape(synapse_step.shape)
+        else:
+            synapse_values = {k: v.reshape(-1)[slots] for k, v in synapse.items()}
         new_weight, new_post, new_synapse = jax.vmap(one)(weight, pre_values, post_values, synapse_values)
         # Padding entries of a column point at the padding row (never delivered); keep it zero.
         valid = rows < padding_row
         arena = arena.at[n_inbox + slots].set(jnp.where(valid, new_weight, 0.0).astype(arena.dtype))
         post = {k: v.at[neurons].set(jnp.where(live, new_post[k], post_values[k]).astype(v.dtype)) if k in new_post else v
                 for k, v in post.items()}
-        synapse = {k: v.reshape(-1).at[slots].set(jnp.where(valid, new_synapse[k], 0.0).astype(v.dtype)).reshape(v.shape)
-                   if k in new_synapse else v for k, v in synapse.items()}
+        synapse = {k: v.reshape(-1).at[slots].set(
+                       jnp.where(valid, new_synapse[k] if k in new_synapse else synapse_values[k], 0.0).astype(v.dtype)
+                   ).reshape(v.shape) if (k in new_synapse or lazy is not None) else v for k, v in synapse.items()}
         touched = jnp.sum(in_degree[neurons], dtype=jnp.int32) * (1 + len(new_synapse)) + n_post_traces * jnp.sum(live, dtype=jnp.int32)
-        return arena, post, synapse, updates + touched
+        return arena, post, synapse, updates + touched, synapse_step
 
-    arena, post, synapse, updates = lax.fori_loop(
-        0, n_batches, body, (plastic["arena"], plastic["post"], plastic["synapse"], jnp.zeros((), jnp.int32)))
-    return {**plastic, "arena": arena, "post": post, "synapse": synapse}, updates
+    synapse_step = plastic["synapse_step"] if lazy is not None else jnp.zeros(0, jnp.int32)
+    arena, post, synapse, updates, synapse_step = lax.fori_loop(
+        0, n_batches, body, (plastic["arena"], plastic["post"], plastic["synapse"], jnp.zeros((), jnp.int32), synapse_step))
+    learned = {**plastic, "arena": arena, "post": post, "synapse": synapse}
+    if lazy is not None:
+        learned["synapse_step"] = synapse_step
+    return learned, updates
