@@ -53,6 +53,7 @@ EXPERIMENTS = {
                                     "triplet STDP vs pairing frequency against Sjöström et al. (2001)"),
     "distal_reward": Experiment("experiments.distal_reward",
                                 "Izhikevich (2007) distal reward task, closed loop: the rewarded synapse grows"),
+    "izhikevich2007_network": Experiment("experiments.izhikevich2007_network", "Izhikevich (2007) Fig. 1: daspnet.m network, one rewarded synapse grows"),
     "eprop_pattern": Experiment("experiments.eprop_pattern", "e-prop on the Bellec 2020 pattern-generation task"),
     "rate_rules": Experiment("experiments.rate_rules", "Oja, GHA, BCM and homeostasis under their reference protocols"),
 }
