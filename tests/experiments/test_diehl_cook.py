@@ -62,3 +62,27 @@ def test_adaptive_threshold_grows_with_spikes_and_freezes():
     network, source = dc.frozen_network(16, config, weights, theta)
     _, counts = dc.evaluate(network, source, images, config, seed_offset=0)
     assert counts.spikes["exc"] > 0 and counts.plasticity_updates["inputs->exc"] == 0
+
+
+def test_validation_split_holds_out_the_last_fifth_and_scan_scores_each_pass():
+    """The validation scan (how the main job's number of passes was chosen) trains on the first 80 % of the
+    training images only, and its pass-k row is the network that ``train(epochs=k)`` returns."""
+    rng = np.random.default_rng(0)
+    images, labels = rng.random((10, 16)) * 255.0, np.arange(10) % 2
+    x_train, y_train, x_val, y_val = dc.validation_split(images, labels)
+    assert len(x_train) == 8 and len(x_val) == 2
+    np.testing.assert_array_equal(x_val, images[8:])
+    np.testing.assert_array_equal(y_train, labels[:8])
+    with pytest.raises(ValueError, match="validation fraction"):
+        dc.validation_split(images[:1], labels[:1])
+    config = dc.DiehlCookConfig(n_excitatory=4, seed=0)
+    seen = []
+    weights, theta, _ = dc.train(x_train, config, epochs=2, after_epoch=lambda k, w, t: seen.append((k, w, t)))
+    assert [k for k, _, _ in seen] == [1, 2]
+    np.testing.assert_allclose(seen[1][1], weights)
+    np.testing.assert_allclose(seen[1][2], theta)
+    once, _, _ = dc.train(x_train, config, epochs=1)
+    np.testing.assert_allclose(seen[0][1], once)
+    rows = dc.validation_scan(images, labels, config, max_epochs=2, score_from=2)
+    assert [row["epochs"] for row in rows] == [2] and rows[0]["n_validation"] == 2
+    assert 0.0 <= rows[0]["accuracy"] <= 1.0 and 0.0 <= rows[0]["proportion_accuracy"] <= 1.0
