@@ -81,7 +81,6 @@ import numpy as np
 import spikenet as sn
 from learning_rules.diehl_cook import DiehlCookSTDP
 from neurons import LIF
-from spikenet.engine import Result
 from spikenet.sources import SpikeSource
 
 PRESENT_MS = 350.0
@@ -193,20 +192,23 @@ def inhibitory_model(integration: str) -> LIF:
 
 @dataclass(frozen=True, eq=False)
 class PresentationSource(SpikeSource):
-    """Poisson inputs whose rates (Hz) the host sets before each presentation.
+    """The input layer: a spike source with no spikes of its own, driven from the host.
 
-    The spike rasters are drawn on the host, chunk by chunk, from ``rates`` and a numpy
-    generator held in ``current`` (a mutable holder: the description stays the same, so the
-    compiled engine is reused for every example).
+    Before each presentation the host sets ``rates`` (Hz) and a numpy generator in ``current``
+    (a mutable holder: the description stays the same, so the compiled engine is reused for
+    every example); :meth:`spikes` draws the Poisson spikes, which go to the engine through
+    ``run(..., input_spikes=...)``.
     """
 
     current: dict = field(default_factory=dict, compare=False)
 
-    def raster(self, size: int, dt: float, first_step: int, n_steps: int) -> np.ndarray:
+    def spikes(self, size: int, dt: float, first_step: int, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """(times in ms, neuron indices) of this presentation's Poisson spikes."""
         rates = self.current.get("rates")
         if rates is None:
-            return np.zeros((n_steps, size), dtype=bool)
-        return self.current["rng"].random((n_steps, size)) < rates * (dt / 1000.0)
+            return np.zeros(0), np.zeros(0, np.int64)
+        steps, neurons = np.nonzero(self.current["rng"].random((n_steps, size)) < rates * (dt / 1000.0))
+        return (first_step + steps) * dt, neurons
 
 
 @dataclass
@@ -282,7 +284,7 @@ class Presenter:
         self.end_step = 0
         self.seed = seed
         self.counts: sn.ActivityCounts | None = None
-        self.plastic = next((o for o in self.compiled.outgoing if o.plastic), None)
+        self.plastic = network.projections[0].plasticity is not None
 
     def weights(self) -> np.ndarray:
         """Current input weights as (n_input, n_exc)."""
@@ -299,15 +301,10 @@ class Presenter:
                  "channels": self.rest["channels"], "ring": self.rest["ring"], "t": np.asarray(self.state.get("t", 0), np.int32)}
         state["neurons"]["exc"]["theta"] = (np.asarray(self.state["neurons"]["exc"]["theta"])
                                             * math.exp(-REST_MS / self.network.populations["exc"].model.tau_theta))
-        state["plastic"] = {}
-        for name, plastic in self.rest["plastic"].items():
-            arena = np.array(self.state["plastic"][name]["arena"])
-            n_post = self.plastic.projections[0].post.size
-            arena[:n_post] = 0.0
-            if weights is not None:
-                body = arena[n_post:]
-                body[self.plastic.synapse_slots] = weights.reshape(-1)
-            state["plastic"][name] = {**plastic, "arena": arena}
+        state["plastic"] = self.rest["plastic"]  # traces at rest
+        if self.plastic:
+            kept = self.compiled.plastic_weights(self.state, INPUT_PROJECTION) if weights is None else weights.reshape(-1)
+            state = self.compiled.with_plastic_weights(state, INPUT_PROJECTION, kept)
         return state
 
     def present(self, image: np.ndarray, example: int, config: DiehlCookConfig, normalise: bool) -> np.ndarray:
@@ -318,8 +315,13 @@ class Presenter:
             self.state = self._rested(weights)
             self.source.current["rates"] = image * config.input_scale * intensity
             self.source.current["rng"] = np.random.default_rng([self.seed, example, attempt])
-            result = self.network.run(config.present_ms, seed=self.seed, monitors=[sn.SpikeMonitor("exc")],
-                                      progress=False, resume=Result(final_state=self.state, end_step=self.end_step))
+            inputs = self.network.populations["inputs"]
+            n_steps = int(round(config.present_ms / self.network.dt))
+            self.state["t"] = np.asarray(self.end_step, np.int32)
+            result = self.compiled.run(config.present_ms, seed=self.seed, monitors=[sn.SpikeMonitor("exc")],
+                                       progress=False, resume=self.state,
+                                       input_spikes={"inputs": self.source.spikes(inputs.size, self.network.dt,
+                                                                                  self.end_step, n_steps)})
             self.state, self.end_step = result.final_state, result.end_step
             self.counts = add_counts(self.counts, result.counts)
             spikes = np.bincount(result.spikes["exc"][1], minlength=self.network.populations["exc"].size)
