@@ -154,3 +154,69 @@ def bcm_patterns(k: int, overlap: float) -> np.ndarray:
     require_positive_int("k", k)
     require_in_range("overlap", overlap, 0.0, 0.999)
     return np.eye(k) + overlap * (np.ones((k, k)) - np.eye(k))
+
+
+@dataclass(frozen=True)
+class SpikingBCM:
+    r"""BCM with a sliding threshold as an event-driven rule for the engine (spike-based form of
+    Bienenstock, Cooper & Munro 1982; cf. Izhikevich & Desai 2003, Pfister & Gerstner 2006).
+
+    Two post-synaptic traces estimate the post-synaptic rate: a fast one
+    :math:`\rho = 1000\, y_{fast} / \tau_{rate}` (Hz) and a slow one :math:`\bar\rho` (Hz, over
+    ``tau_average``). At every pre-synaptic spike
+
+    .. math::
+
+        \Delta w = \eta\, \rho\, (\rho - \theta), \qquad \theta = \bar\rho^{\,2} / \rho_0 ,
+
+    clipped to ``[w_min, w_max]``: inputs active while the cell fires above the threshold grow,
+    the others shrink, and the threshold rises faster than the mean rate (BCM's p = 1 form), which
+    makes selective responses the stable outcome.
+
+    Parameters
+    ----------
+    learning_rate : float
+        η > 0 (weight unit per Hz²).
+    tau_rate, tau_average : float
+        Time constants of the fast and slow rate estimates (ms, > 0; tau_average >> tau_rate).
+    target_rate : float
+        ρ0 > 0 (Hz), scale of the sliding threshold.
+    w_min, w_max : float
+        Weight bounds.
+    """
+
+    learning_rate: float = 1e-4
+    tau_rate: float = 50.0
+    tau_average: float = 5000.0
+    target_rate: float = 10.0
+    w_min: float = 0.0
+    w_max: float = 100.0
+
+    def __post_init__(self) -> None:
+        require_positive("SpikingBCM.learning_rate", self.learning_rate)
+        require_positive("SpikingBCM.tau_rate (ms)", self.tau_rate)
+        require_positive("SpikingBCM.tau_average (ms)", self.tau_average)
+        require_positive("SpikingBCM.target_rate (Hz)", self.target_rate)
+        if not self.w_max > self.w_min:
+            raise SpikenetError(f"SpikingBCM.w_max must be > w_min = {self.w_min}; got {self.w_max}")
+
+    @property
+    def pre_traces(self) -> dict:
+        return {}
+
+    @property
+    def post_traces(self) -> dict:
+        return {"fast": self.tau_rate, "slow": self.tau_average}
+
+    @property
+    def synapse_traces(self) -> dict:
+        return {}
+
+    def on_pre(self, weight, pre, post, synapse):
+        rate = post["fast"] * (1000.0 / self.tau_rate)
+        threshold = (post["slow"] * (1000.0 / self.tau_average)) ** 2 / self.target_rate
+        weight = jnp.clip(weight + self.learning_rate * rate * (rate - threshold), self.w_min, self.w_max)
+        return weight, {}, {}
+
+    def on_post(self, weight, pre, post, synapse):
+        return weight, {"fast": post["fast"] + 1.0, "slow": post["slow"] + 1.0}, {}
