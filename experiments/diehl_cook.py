@@ -260,18 +260,6 @@ def normalise_columns(weights: np.ndarray, target: float) -> np.ndarray:
     return weights * (target / np.where(sums > 0, sums, 1.0))
 
 
-def add_counts(total: sn.ActivityCounts | None, part: sn.ActivityCounts) -> sn.ActivityCounts:
-    """Sum two runs' counts of one network (steps and every event count add)."""
-    if total is None:
-        return sn.ActivityCounts.from_dict(part.to_dict())
-    total.steps += part.steps
-    for group in ("spikes", "neuron_updates", "synaptic_events", "delayed_events", "plasticity_updates"):
-        mine, theirs = getattr(total, group), getattr(part, group)
-        for key, value in theirs.items():
-            mine[key] = mine.get(key, 0) + value
-    return total
-
-
 class Presenter:
     """Presents examples one at a time to one compiled network, resetting to rest in between."""
 
@@ -317,13 +305,12 @@ class Presenter:
             self.source.current["rng"] = np.random.default_rng([self.seed, example, attempt])
             inputs = self.network.populations["inputs"]
             n_steps = int(round(config.present_ms / self.network.dt))
-            self.state["t"] = np.asarray(self.end_step, np.int32)
             result = self.compiled.run(config.present_ms, seed=self.seed, monitors=[sn.SpikeMonitor("exc")],
                                        progress=False, resume=self.state,
                                        input_spikes={"inputs": self.source.spikes(inputs.size, self.network.dt,
                                                                                   self.end_step, n_steps)})
             self.state, self.end_step = result.final_state, result.end_step
-            self.counts = add_counts(self.counts, result.counts)
+            self.counts = result.counts if self.counts is None else self.counts + result.counts
             spikes = np.bincount(result.spikes["exc"][1], minlength=self.network.populations["exc"].size)
             if spikes.sum() >= MIN_SPIKES:
                 break

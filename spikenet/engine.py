@@ -45,7 +45,7 @@ from spikenet.propagation import (WORD_BITS, build_rows, deliver_and_learn_pre, 
                                   learn_post, pack_spikes, unpack_spikes)
 from spikenet.sources import PoissonSource, SpikeSource
 from spikenet.synapses import ALPHA_SYNAPSES, CONDUCTANCE_SYNAPSES, Delta
-from spikenet.validation import SimulationError, SpikenetError, steps_from_duration
+from spikenet.validation import SimulationError, SpikenetError, steps_from_duration, steps_on_grid
 
 PRECISIONS = {"float32": np.float32, "float64": np.float64}
 ENGINES = ("event", "dense")
@@ -686,15 +686,18 @@ class CompiledNetwork:
                 raise SpikenetError(f"{label}: times must be a 1-D array in ms; got shape {times.shape}")
             if not np.all(np.isfinite(times)):
                 raise SpikenetError(f"{label}: times must be finite (ms)")
-            steps = np.round(times / self.dt)
-            off_grid = ~np.isclose(steps * self.dt, times, rtol=1e-9, atol=1e-9)
-            if off_grid.any():
-                raise SpikenetError(f"{label}: times must be multiples of dt = {self.dt} ms; got {float(times[off_grid][0])!r} ms")
-            steps = steps.astype(np.int64)
+            steps = steps_on_grid(f"{label}: times", times, self.dt).astype(np.int64)
             outside = (steps < start_step) | (steps >= start_step + n_steps)
             if outside.any():
                 raise SpikenetError(f"{label}: times must lie in this run's window {window}; got {float(times[outside][0])!r} ms")
             return steps
+
+        def pair(label: str, value: Any, second: str) -> tuple[Any, Any]:
+            try:
+                first, other = value
+            except (TypeError, ValueError):
+                raise SpikenetError(f"{label} must be a pair (times in ms, {second})") from None
+            return first, other
 
         spikes_by_step = {}
         sources = {p.name: p for p in self.populations if isinstance(p.model, SpikeSource)}
@@ -702,10 +705,7 @@ class CompiledNetwork:
             label = f"input_spikes[{name!r}]"
             if name not in sources:
                 raise SpikenetError(f"{label}: not a SpikeSource population; valid: {sorted(sources) or 'none'}")
-            try:
-                times, indices = value
-            except (TypeError, ValueError):
-                raise SpikenetError(f"{label} must be a pair (times in ms, neuron indices)") from None
+            times, indices = pair(label, value, "neuron indices")
             indices = np.asarray(indices)
             steps = times_to_steps(label, times)
             if indices.shape != steps.shape or (indices.size and not np.issubdtype(indices.dtype, np.integer)):
@@ -725,10 +725,7 @@ class CompiledNetwork:
             label = f"modulator[{name!r}]"
             if name not in modulated:
                 raise SpikenetError(f"{label}: not a plastic projection whose rule has on_step; valid: {sorted(modulated) or 'none'}")
-            try:
-                times, amounts = value
-            except (TypeError, ValueError):
-                raise SpikenetError(f"{label} must be a pair (times in ms, amounts)") from None
+            times, amounts = pair(label, value, "amounts")
             steps = times_to_steps(label, times)
             amounts = np.asarray(amounts, dtype=np.float64)
             if amounts.shape != steps.shape or not np.all(np.isfinite(amounts)):

@@ -31,6 +31,7 @@ from spikenet.validation import (
     require_positive,
     require_positive_int,
     steps_from_duration,
+    steps_on_grid,
 )
 
 
@@ -304,12 +305,7 @@ class Network:
         require_finite(f"delay of projection {name!r}", delays_ms)
         if np.any(delays_ms < 0):
             raise SpikenetError(f"delay of projection {name!r} must be >= 0 ms; got {float(delays_ms.min())!r} ms")
-        delay_steps = np.round(delays_ms / self.dt)
-        off_grid = ~np.isclose(delay_steps * self.dt, delays_ms, rtol=1e-9, atol=1e-9)
-        if np.any(off_grid):
-            raise SpikenetError(
-                f"delay of projection {name!r} must be a multiple of dt = {self.dt} ms; got {float(delays_ms[off_grid][0])!r} ms"
-            )
+        delay_steps = steps_on_grid(f"delay of projection {name!r}", delays_ms, self.dt, plural=False)
         if delay_steps.max(initial=0) >= 2**31:
             raise SpikenetError(f"delay of projection {name!r} is too long: {delay_steps.max():.0f} steps")
         delay_steps = np.full(n, int(delay_steps[0]), np.int32) if scalar_delay else delay_steps.astype(np.int32)

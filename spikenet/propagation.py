@@ -40,6 +40,13 @@ def unpack_spikes(words: np.ndarray, n: int) -> np.ndarray:
     return bits[..., :n].astype(bool)
 
 
+def _ranks(words: jnp.ndarray):
+    """Rank/select set-up of a step's packed spikes: (spikes per word, cumulative counts, number of spikes)."""
+    word_counts = lax.population_count(words).astype(jnp.int32)
+    cumulative = jnp.cumsum(word_counts)
+    return word_counts, cumulative, cumulative[-1]
+
+
 def _select(words: jnp.ndarray, word_counts: jnp.ndarray, cumulative: jnp.ndarray, ranks: jnp.ndarray, n_pre: int) -> jnp.ndarray:
     """Neuron index of the ``ranks``-th spike (0-based); ``n_pre`` (the padding row) past the last spike."""
     n_words = words.shape[0]
@@ -84,9 +91,7 @@ def deliver_events(buffer: jnp.ndarray, words: jnp.ndarray, targets: jnp.ndarray
     buffer, events : the updated buffer and the int32 events per counter in this step.
     """
     n_pre = targets.shape[0] - 1
-    word_counts = lax.population_count(words).astype(jnp.int32)
-    cumulative = jnp.cumsum(word_counts)
-    total = cumulative[-1]
+    word_counts, cumulative, total = _ranks(words)
 
     def body(rank, carry):
         buffer, events = carry
@@ -147,13 +152,6 @@ def _decayed(values: jnp.ndarray, last_step: jnp.ndarray, step: jnp.ndarray, rat
 PLASTIC_BATCH = 8  # post-synaptic spikes handled together per iteration of the post pathway (fastest of 2-16 on COBA-4000)
 
 
-def _lanes(words: jnp.ndarray, n_rows: int, batch: int):
-    """Rank/select set-up shared by the batched loops: (word counts, cumulative counts, number of
-    spikes, number of batches, lane offsets)."""
-    word_counts = lax.population_count(words).astype(jnp.int32)
-    cumulative = jnp.cumsum(word_counts)
-    total = cumulative[-1]
-    return word_counts, cumulative, total, (total + batch - 1) // batch, jnp.arange(batch, dtype=jnp.int32)
 
 
 def deliver_and_learn_pre(words: jnp.ndarray, targets: jnp.ndarray, plastic: dict, n_inbox: int,
@@ -179,9 +177,7 @@ def deliver_and_learn_pre(words: jnp.ndarray, targets: jnp.ndarray, plastic: dic
     ``static``, also the updated buffer and the static events per counter.
     """
     n_pre, width = targets.shape[0] - 1, targets.shape[1]
-    word_counts = lax.population_count(words).astype(jnp.int32)
-    cumulative = jnp.cumsum(word_counts)
-    total = cumulative[-1]
+    word_counts, cumulative, total = _ranks(words)
     n_pre_traces = len(rule.pre_traces)
 
     def body(rank, carry):
@@ -240,7 +236,8 @@ def learn_post(words: jnp.ndarray, plastic: dict, n_inbox: int, column_slots: jn
     write back what they read)."""
     n_post = column_slots.shape[0] - 1
     width = (plastic["arena"].shape[0] - n_inbox) // (padding_row + 1)
-    word_counts, cumulative, total, n_batches, lanes = _lanes(words, n_post, batch)
+    word_counts, cumulative, total = _ranks(words)
+    n_batches, lanes = (total + batch - 1) // batch, jnp.arange(batch, dtype=jnp.int32)
     n_post_traces = len(rule.post_traces)
 
     def one(weight, pre_values, post_values, synapse_values):

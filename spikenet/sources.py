@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from spikenet.validation import SpikenetError, require_finite, require_non_negative
+from spikenet.validation import SpikenetError, require_finite, require_non_negative, steps_on_grid
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,13 +83,7 @@ class SpikeSource:
             raise SpikenetError("SpikeSource.indices must be integers")
         if indices.size and (indices.min() < 0 or indices.max() >= size):
             raise SpikenetError(f"SpikeSource.indices must be in [0, {size - 1}]; got [{indices.min()}, {indices.max()}]")
-        steps = np.round(times / dt)
-        off_grid = ~np.isclose(steps * dt, times, rtol=1e-9, atol=1e-9)
-        if off_grid.any():
-            raise SpikenetError(
-                f"SpikeSource.times must be multiples of dt = {dt} ms; got {float(times[off_grid][0])!r} ms"
-            )
-        steps = steps.astype(np.int64)
+        steps = steps_on_grid("SpikeSource.times", times, dt).astype(np.int64)
         keys = steps * size + indices
         if np.unique(keys).size != keys.size:
             raise SpikenetError("SpikeSource has two spikes of one neuron in the same step; at most one is allowed")

@@ -82,3 +82,17 @@ def steps_from_duration(name: str, duration_ms: float, dt_ms: float, allow_zero:
     if steps == 0 and not allow_zero:
         raise SpikenetError(f"{name} must be at least one step (dt = {dt_ms} ms); got {duration_ms!r} ms")
     return steps
+
+
+def steps_on_grid(name: str, times_ms: Any, dt_ms: float, plural: bool = True) -> Any:
+    """Step indices (int64 array) of times in ms that must lie on the dt grid (relative and
+    absolute tolerance 1e-9 ms); raises naming ``name`` and the first off-grid value."""
+    import numpy as np
+
+    times_ms = np.asarray(times_ms, dtype=np.float64)
+    steps = np.round(times_ms / dt_ms)
+    off_grid = ~np.isclose(steps * dt_ms, times_ms, rtol=1e-9, atol=1e-9)
+    if off_grid.any():
+        what = "multiples" if plural else "a multiple"
+        raise SpikenetError(f"{name} must be {what} of dt = {dt_ms} ms; got {float(times_ms[off_grid][0])!r} ms")
+    return steps
