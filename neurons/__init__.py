@@ -5,5 +5,6 @@ from neurons.alif import ALIF
 from neurons.hodgkin_huxley import HodgkinHuxley
 from neurons.izhikevich import IZHIKEVICH_2003_PRESETS, Izhikevich
 from neurons.lif import LIF
+from neurons.linear_poisson import LinearPoisson
 
-__all__ = ["ALIF", "AdEx", "AdExPreset", "HodgkinHuxley", "IZHIKEVICH_2003_PRESETS", "Izhikevich", "LIF", "NAUD_2008_PRESETS"]
+__all__ = ["ALIF", "AdEx", "AdExPreset", "HodgkinHuxley", "IZHIKEVICH_2003_PRESETS", "Izhikevich", "LIF", "LinearPoisson", "NAUD_2008_PRESETS"]
