@@ -103,6 +103,9 @@ class _Outgoing:
     column_slots: Any = None     # (n_post + 1, K_in) flat slot of each incoming synapse
     in_degree: Any = None        # (n_post + 1,) incoming synapses per post neuron
     synapse_slots: Any = None    # (n_synapses,) flat slot of each synapse, in CSR order
+    front_size: int = 0          # inbox entries at the front of the plastic arena
+    static_span: tuple = (0, 0)  # flat-buffer range [lo, hi) of the fused static rows' inbox
+    static_weights: Any = None   # (n_pre + 1, K_static) fused static rows (event engine), or None
 
 
 class CompiledNetwork:
@@ -228,6 +231,41 @@ class CompiledNetwork:
                                   p.weights[chosen])
                     out.dense.append((delay, matrix.astype(self.dtype)))
             self.outgoing.append(out)
+        self._fuse_static_rows()
+
+    def _fuse_static_rows(self) -> None:
+        """Event engine: a population's static, undelayed rows ride in the loop of its plastic
+        projection (one loop iteration and one scatter per spike instead of two of each). Their
+        weights join that projection's arena after the plastic rows; their targets go to a second
+        inbox at the arena's front, which covers the span [lo, hi) of the flat buffer they reach
+        and is added into the buffer at the end of the step. ``fused_static`` maps the plastic
+        group's index to the static group's."""
+        self.fused_static: dict[int, int] = {}
+        if self.engine != "event":
+            return
+        for index, out in enumerate(self.outgoing):
+            if not out.plastic:
+                continue
+            for other_index, other in enumerate(self.outgoing):
+                if (other.plastic or other.delayed or other.population is not out.population
+                        or other_index in self.fused_static.values()):
+                    continue
+                n_post = out.projections[0].post.size
+                n_rows, width = out.post_index.shape
+                static_targets = other.targets.astype(np.int64)
+                reached = static_targets < self.buffer_size
+                lo = int(static_targets[reached].min(initial=0))
+                hi = int(static_targets[reached].max(initial=-1)) + 1 if reached.any() else lo
+                front_size = n_post + hi - lo
+                arena_size = front_size + n_rows * (width + static_targets.shape[1])
+                if arena_size >= 2**31:
+                    break  # too large for int32 indices: keep the two loops
+                plastic_targets = np.where(out.post_index < n_post, out.post_index, arena_size)
+                static_inbox = np.where(reached, static_targets - lo + n_post, arena_size)
+                out.targets = np.concatenate([plastic_targets, static_inbox], axis=1).astype(np.int32)
+                out.front_size, out.static_span, out.static_weights = front_size, (lo, hi), other.weights
+                self.fused_static[index] = other_index
+                break
 
     def _build_plastic_rows(self, out: _Outgoing) -> None:
         """Rows of one plastic projection (never merged: its weights are state), with the column
@@ -263,6 +301,7 @@ class CompiledNetwork:
             raise SpikenetError(f"plastic projection {projection.name!r} is too large for int32 slot indices")
         out.targets = targets.astype(np.int32)
         out.weights = weights.astype(self.dtype)
+        out.front_size = n_post
         out.post_index = post_index.astype(np.int32)
         out.column_slots = column_slots.astype(np.int32)
         out.in_degree = np.concatenate([in_degree, [0]]).astype(np.int32)
@@ -271,8 +310,7 @@ class CompiledNetwork:
         """Weights of a plastic projection in synapse (CSR) order, from a run's state."""
         for out in self.outgoing:
             if out.plastic and out.projections[0].name == projection_name:
-                n_post = out.projections[0].post.size
-                return np.asarray(state["plastic"][projection_name]["arena"])[n_post:][out.synapse_slots]
+                return np.asarray(state["plastic"][projection_name]["arena"])[out.front_size:][out.synapse_slots]
         raise SpikenetError(f"projection {projection_name!r} has no plasticity rule")
 
     # -- state ---------------------------------------------------------------------------
@@ -302,7 +340,8 @@ class CompiledNetwork:
                 rule = projection.plasticity
                 n_pre, n_post = projection.pre.size, projection.post.size
                 plastic[projection.name] = {
-                    "arena": np.concatenate([np.zeros(n_post, self.dtype), out.weights.reshape(-1)]),
+                    "arena": np.concatenate([np.zeros(out.front_size, self.dtype), out.weights.reshape(-1)]
+                                            + ([] if out.static_weights is None else [out.static_weights.reshape(-1)])),
                     "pre": {k: np.zeros(n_pre + 1, self.dtype) for k in rule.pre_traces},
                     "post": {k: np.zeros(n_post + 1, self.dtype) for k in rule.post_traces},
                     "synapse": {k: np.zeros(out.weights.shape, self.dtype) for k in rule.synapse_traces},
@@ -399,24 +438,14 @@ class CompiledNetwork:
                     "column_slots": const(f"plastic/{projection.name}/column_slots", out.column_slots),
                     "in_degree": const(f"plastic/{projection.name}/in_degree", out.in_degree),
                     "n_synapses": projection.n_synapses, "n_post": projection.post.size,
+                    "front_size": out.front_size, "width": out.post_index.shape[1], "static_span": out.static_span,
                     "n_pre": projection.pre.size, "target_offset": self._target_offset(projection),
                     "dense_targets": const(
                         f"plastic/{projection.name}/dense_targets",
                         self._target_offset(projection) + np.minimum(out.post_index, projection.post.size).astype(np.int64)
                         + np.where(out.post_index >= projection.post.size, buffer_size, 0)),
                 }
-        # Static, undelayed rows of a population with a plastic projection are delivered in that
-        # projection's loop (event engine): plastic group index -> static group index.
-        fused_static = {}
-        if self.engine == "event":
-            for index, out in enumerate(self.outgoing):
-                if not out.plastic:
-                    continue
-                for other_index, other in enumerate(self.outgoing):
-                    if (not other.plastic and not other.delayed and other.population is out.population
-                            and other_index not in fused_static.values()):
-                        fused_static[index] = other_index
-                        break
+        fused_static = self.fused_static  # plastic group -> static group delivered in its loop
         external = [(drive, self._target_offset(drive), const(f"external/{k}", drive.count_table(dt), dtype))
                     for k, drive in enumerate(self.network.poisson_inputs)]
         poisson_probabilities = {
@@ -498,10 +527,10 @@ class CompiledNetwork:
                     projection_name = out.projections[0].name
                     consts = plastic_consts[projection_name]
                     static_index = fused_static[index]
-                    _, static_targets, static_weights, static_degrees, _ = outgoing[static_index]
-                    plastic[projection_name], ev, updates, inbox, events_by_group[static_index] = deliver_and_learn_pre(
-                        words[name], targets, plastic[projection_name], consts["n_post"], consts["post_index"], degrees,
-                        consts["rule"], deliver=True, static=(inbox, static_targets, static_weights, static_degrees),
+                    static_degrees = outgoing[static_index][3]
+                    plastic[projection_name], ev, updates, events_by_group[static_index] = deliver_and_learn_pre(
+                        words[name], targets, plastic[projection_name], consts["front_size"], consts["post_index"], degrees,
+                        consts["rule"], deliver=True, static_degrees=static_degrees,
                         lazy=(t, consts["synapse_rates"]) if consts["lazy"] else None)
                     plasticity_updates.append(updates)
                 elif out.plastic:
@@ -510,11 +539,12 @@ class CompiledNetwork:
                     n_post, offset = consts["n_post"], consts["target_offset"]
                     if self.engine == "dense":
                         # Clock-driven reference: every synapse every step, weighted by its source's spike.
-                        rows = plastic[projection_name]["arena"][n_post:].reshape(-1, targets.shape[1])
+                        front, width = consts["front_size"], consts["width"]
+                        rows = plastic[projection_name]["arena"][front:front + (consts["n_pre"] + 1) * width].reshape(-1, width)
                         spikes = jnp.concatenate([spiked[name], jnp.zeros(1, bool)]).astype(dtype)
                         inbox = inbox.at[consts["dense_targets"].reshape(-1)].add((rows * spikes[:, None]).reshape(-1), mode="drop")
                     plastic[projection_name], ev, updates = deliver_and_learn_pre(
-                        words[name], targets, plastic[projection_name], n_post, consts["post_index"], degrees,
+                        words[name], targets, plastic[projection_name], consts["front_size"], consts["post_index"], degrees,
                         consts["rule"], deliver=self.engine == "event",
                         lazy=(t, consts["synapse_rates"]) if consts["lazy"] else None)
                     plasticity_updates.append(updates)
@@ -543,7 +573,7 @@ class CompiledNetwork:
             for k, (projection_name, consts) in enumerate(plastic_consts.items()):
                 post_name = next(p.post.name for p in self.projections if p.name == projection_name)
                 plastic[projection_name], updates = learn_post(
-                    words[post_name], plastic[projection_name], consts["n_post"], consts["column_slots"],
+                    words[post_name], plastic[projection_name], consts["front_size"], consts["width"], consts["column_slots"],
                     consts["in_degree"], consts["n_pre"], consts["rule"],
                     lazy=(t, consts["synapse_rates"]) if consts["lazy"] else None)
                 plasticity_updates[k] = plasticity_updates[k] + updates
@@ -552,19 +582,22 @@ class CompiledNetwork:
                 # step. Done last: reading the arena between its in-place loops made XLA:CPU copy
                 # the whole arena every step.
                 arena = plastic[projection_name]["arena"]
-                n_post, offset = consts["n_post"], consts["target_offset"]
+                n_post, offset, front = consts["n_post"], consts["target_offset"], consts["front_size"]
                 inbox = inbox.at[offset:offset + n_post].add(arena[:n_post])
-                # The clear depends on the read's result (times 0): XLA:CPU then orders the read
+                lo, hi = consts["static_span"]
+                if hi > lo:  # the inbox of the fused static rows
+                    inbox = inbox.at[lo:hi].add(arena[n_post:front])
+                # The clear depends on the reads' result (times 0): XLA:CPU then orders the reads
                 # before the in-place clear instead of copying the whole arena every step.
-                cleared = jnp.zeros(n_post, dtype) * inbox[offset]
+                cleared = jnp.zeros(front, dtype) * inbox[offset]
                 plastic[projection_name] = {
                     **plastic[projection_name], "arena": lax.dynamic_update_slice(arena, cleared, (0,))}
                 if callable(getattr(consts["rule"], "on_step", None)):
                     state = plastic[projection_name]
-                    n_post = consts["n_post"]
-                    weight = state["arena"][n_post:].reshape(consts["n_pre"] + 1, -1)
+                    front, rows_end = consts["front_size"], consts["front_size"] + (consts["n_pre"] + 1) * consts["width"]
+                    weight = state["arena"][front:rows_end].reshape(consts["n_pre"] + 1, consts["width"])
                     weight, synapse = consts["rule"].on_step(weight, state["synapse"], state["modulator"], dt)
-                    arena = jnp.concatenate([state["arena"][:n_post], weight.astype(dtype).reshape(-1)])
+                    arena = jnp.concatenate([state["arena"][:front], weight.astype(dtype).reshape(-1), state["arena"][rows_end:]])
                     plastic[projection_name] = {**state, "arena": arena,
                                                 "synapse": {k2: v.astype(dtype) for k2, v in synapse.items()}}
                     plasticity_updates[k] = plasticity_updates[k] + consts["n_synapses"]
@@ -745,8 +778,7 @@ class CompiledNetwork:
                 if not np.all(np.isfinite(weights)):
                     raise SpikenetError(f"weights for {projection_name!r} must be finite")
                 arena = np.array(state["plastic"][projection_name]["arena"])
-                n_post = projection.post.size
-                body = arena[n_post:]
+                body = arena[out.front_size:]
                 body[out.synapse_slots] = weights
                 plastic = {**state["plastic"], projection_name: {**state["plastic"][projection_name], "arena": arena}}
                 return {**state, "plastic": plastic}

@@ -154,41 +154,57 @@ PLASTIC_BATCH = 8  # post-synaptic spikes handled together per iteration of the 
 
 
 
-def deliver_and_learn_pre(words: jnp.ndarray, targets: jnp.ndarray, plastic: dict, n_inbox: int,
+def deliver_and_learn_pre(words: jnp.ndarray, targets: jnp.ndarray, plastic: dict, front_size: int,
                           post_index: jnp.ndarray, out_degrees: jnp.ndarray, rule, deliver: bool,
-                          static: tuple | None = None, lazy: tuple | None = None):
+                          static_degrees: jnp.ndarray | None = None, lazy: tuple | None = None):
     """Deliver the spikes of a plastic projection's source and apply ``rule.on_pre`` to each
     spiking neuron's outgoing row, after delivering it with the old weights (Brian2's
     ``on_pre = 'g += w; ... w = ...'``).
 
-    The projection's state keeps its inbox (``n_inbox`` entries, one per post-synaptic neuron)
-    and its weight rows in one flat ``arena``: delivering (a scatter into the inbox) and
-    updating a row then modify one array in sequence, which XLA:CPU does in place — with the
-    weights in a separate loop-carried array it copied all of them at every spike.
+    The projection's state keeps its inboxes (the first ``front_size`` entries) and its weight
+    rows in one flat ``arena``: delivering (a scatter into the inbox) and updating a row then
+    modify one array in sequence, which XLA:CPU does in place — with the weights in a separate
+    loop-carried array it copied all of them at every spike. The arena is
+    ``[inboxes | plastic rows (n_pre + 1) x K | static rows (n_pre + 1) x K_static]``; ``targets``
+    (n_pre + 1, K + K_static) index the inboxes (padding points past the arena and is dropped).
+    Static rows (the source's non-plastic, undelayed projections, ``K_static`` > 0) are
+    delivered by the same scatter, so a spike costs one loop iteration and one scatter.
 
     ``lazy`` = (step, {trace: dt / tau}): synapse traces are stored as of their last event
     (``plastic["synapse_step"]``) and decayed in closed form when a row is read.
 
-    ``static`` = (buffer, targets, weights, out_degrees) delivers the same neurons' static rows
-    (the source's non-plastic projections) into ``buffer`` in the same loop, saving a second
-    loop over the same spikes.
-
-    Returns the plastic state, events per counter, and the number of plasticity updates; with
-    ``static``, also the updated buffer and the static events per counter.
+    Returns the plastic state, events per counter, the number of plasticity updates and, with
+    ``static_degrees`` (the static rows' out-degrees per counter), the static events per counter.
     """
-    n_pre, width = targets.shape[0] - 1, targets.shape[1]
+    n_pre, width = post_index.shape[0] - 1, post_index.shape[1]
+    static_width = targets.shape[1] - width
+    static_start = front_size + (n_pre + 1) * width
     word_counts, cumulative, total = _ranks(words)
-    n_pre_traces = len(rule.pre_traces)
+    arena_dtype = plastic["arena"].dtype
+    # Which synapse traces on_pre writes (from its output structure): needed for the update count.
+    _, _, written = jax.eval_shape(
+        rule.on_pre, jax.ShapeDtypeStruct((width,), arena_dtype),
+        {k: jax.ShapeDtypeStruct((), v.dtype) for k, v in plastic["pre"].items()},
+        {k: jax.ShapeDtypeStruct((width,), v.dtype) for k, v in plastic["post"].items()},
+        {k: jax.ShapeDtypeStruct((width,), v.dtype) for k, v in plastic["synapse"].items()})
+    # Every counter of a spike in one table, so that counting costs one add per spike: events per
+    # counter, plasticity updates (each synapse's weight and written traces, the neuron's traces),
+    # static events per counter.
+    n_counters = out_degrees.shape[0]
+    tables = [out_degrees, (out_degrees[0] * (1 + len(written)) + len(rule.pre_traces))[None]]
+    if static_degrees is not None:
+        tables.append(static_degrees)
+    counter_table = jnp.concatenate(tables).astype(jnp.int32)
 
     def body(rank, carry):
-        arena, pre, synapse, events, updates, buffer, static_events, synapse_step = carry
+        arena, pre, synapse, counters, synapse_step = carry
         row = _select(words, word_counts, cumulative, rank[None], n_pre)[0]
-        if static is not None:
-            buffer = buffer.at[static[1][row]].add(static[2][row], mode="drop")
-            static_events = static_events + static[3][:, row]
-        start = n_inbox + row * width
+        start = front_size + row * width
         if deliver:
-            arena = arena.at[targets[row]].add(lax.dynamic_slice(arena, (start,), (width,)), mode="drop")
+            values = lax.dynamic_slice(arena, (start,), (width,))
+            if static_width:
+                values = jnp.concatenate([values, lax.dynamic_slice(arena, (static_start + row * static_width,), (static_width,))])
+            arena = arena.at[targets[row]].add(values, mode="drop")
         weight = lax.dynamic_slice(arena, (start,), (width,))
         pre_values = {k: v[row] for k, v in pre.items()}
         post_values = {k: v[post_index[row]] for k, v in plastic["post"].items()}
@@ -203,39 +219,36 @@ def deliver_and_learn_pre(words: jnp.ndarray, targets: jnp.ndarray, plastic: dic
         check_update(rule, "on_pre", "pre", new_pre, pre, ())
         check_update(rule, "on_pre", "synapse", new_synapse, synapse, weight.shape)
         check_update(rule, "on_pre", "weight", {"weight": new_weight}, {"weight": None}, weight.shape)
-        arena = lax.dynamic_update_slice(arena, jnp.broadcast_to(new_weight, weight.shape).astype(arena.dtype), (start,))
+        arena = lax.dynamic_update_slice(arena, jnp.broadcast_to(new_weight, weight.shape).astype(arena_dtype), (start,))
         pre = {k: v.at[row].set(new_pre[k].astype(v.dtype)) if k in new_pre else v for k, v in pre.items()}
         synapse = {k: v.at[row].set(jnp.broadcast_to(new_synapse[k] if k in new_synapse else synapse_values[k],
                                                       weight.shape).astype(v.dtype))
                    if (k in new_synapse or lazy is not None) else v for k, v in synapse.items()}
-        touched = out_degrees[0, row] * (1 + len(new_synapse)) + n_pre_traces
-        return arena, pre, synapse, events + out_degrees[:, row], updates + touched, buffer, static_events, synapse_step
+        return arena, pre, synapse, counters + counter_table[:, row], synapse_step
 
-    buffer = static[0] if static is not None else jnp.zeros(0)
-    static_events = jnp.zeros(static[3].shape[0] if static is not None else 0, jnp.int32)
     synapse_step = plastic["synapse_step"] if lazy is not None else jnp.zeros(0, jnp.int32)
-    arena, pre, synapse, events, updates, buffer, static_events, synapse_step = lax.fori_loop(
+    arena, pre, synapse, counters, synapse_step = lax.fori_loop(
         0, total, body, (plastic["arena"], plastic["pre"], plastic["synapse"],
-                         jnp.zeros(out_degrees.shape[0], jnp.int32), jnp.zeros((), jnp.int32), buffer, static_events,
-                         synapse_step))
+                         jnp.zeros(counter_table.shape[0], jnp.int32), synapse_step))
     learned = {**plastic, "arena": arena, "pre": pre, "synapse": synapse}
     if lazy is not None:
         learned["synapse_step"] = synapse_step
-    if static is not None:
-        return learned, events, updates, buffer, static_events
+    events, updates = counters[:n_counters], counters[n_counters]
+    if static_degrees is not None:
+        return learned, events, updates, counters[n_counters + 1:]
     return learned, events, updates
 
 
-def learn_post(words: jnp.ndarray, plastic: dict, n_inbox: int, column_slots: jnp.ndarray,
+def learn_post(words: jnp.ndarray, plastic: dict, front_size: int, width: int, column_slots: jnp.ndarray,
                in_degree: jnp.ndarray, padding_row: int, rule, batch: int = PLASTIC_BATCH, lazy: tuple | None = None):
     """Apply ``rule.on_post`` to the incoming column of every spiking post-synaptic neuron
-    (``column_slots`` index the weight rows of the arena; a slot's pre-synaptic neuron is
-    ``slot // row width``, padding slots point at the padding row), ``batch`` neurons per loop
+    (``column_slots`` index the plastic weight rows, of ``width`` slots each, that start at
+    ``front_size`` in the arena; a slot's pre-synaptic neuron is ``slot // width``, padding
+    slots point at the padding row), ``batch`` neurons per loop
     iteration (columns of different neurons are disjoint; ``rule.on_post`` is vmapped over the
     batch, so a batch gives the result of one neuron at a time; lanes past the last spike
     write back what they read)."""
     n_post = column_slots.shape[0] - 1
-    width = (plastic["arena"].shape[0] - n_inbox) // (padding_row + 1)
     word_counts, cumulative, total = _ranks(words)
     n_batches, lanes = (total + batch - 1) // batch, jnp.arange(batch, dtype=jnp.int32)
     n_post_traces = len(rule.post_traces)
@@ -255,7 +268,7 @@ def learn_post(words: jnp.ndarray, plastic: dict, n_inbox: int, column_slots: jn
         live = neurons < n_post
         slots = column_slots[neurons]                                                # (B, K_in)
         rows = slots // width                                                        # padding slots -> padding row
-        weight = arena[n_inbox + slots]
+        weight = arena[front_size + slots]
         pre_values = {k: v[rows] for k, v in plastic["pre"].items()}
         post_values = {k: v[neurons] for k, v in post.items()}
         if lazy is not None:
@@ -268,7 +281,7 @@ def learn_post(words: jnp.ndarray, plastic: dict, n_inbox: int, column_slots: jn
         new_weight, new_post, new_synapse = jax.vmap(one)(weight, pre_values, post_values, synapse_values)
         # Padding entries of a column point at the padding row (never delivered); keep it zero.
         valid = rows < padding_row
-        arena = arena.at[n_inbox + slots].set(jnp.where(valid, new_weight, 0.0).astype(arena.dtype))
+        arena = arena.at[front_size + slots].set(jnp.where(valid, new_weight, 0.0).astype(arena.dtype))
         post = {k: v.at[neurons].set(jnp.where(live, new_post[k], post_values[k]).astype(v.dtype)) if k in new_post else v
                 for k, v in post.items()}
         synapse = {k: v.reshape(-1).at[slots].set(

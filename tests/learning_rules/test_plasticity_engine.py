@@ -21,9 +21,13 @@ def _plastic_network(seed, rule):
     net.current(cells, 150.0)
     projection = net.connect(source, cells, sn.FixedProbability(0.5), synapse=sn.ConductanceExp(5.0, 0.0),
                              weight=sn.Uniform(0.5, 3.0), plasticity=rule)
-    # A static, undelayed projection from the plastic projection's source: the event engine
-    # delivers it inside the plastic loop; the dense path does not.
+    # Static, undelayed projections from the plastic projection's source, onto two populations:
+    # the event engine delivers them inside the plastic loop (through an inbox in the plastic
+    # state that spans both populations' channels); the dense path does not.
+    other = net.population("other", 7, LIF(tau_m=15.0, v_rest=-65.0, v_threshold=-55.0, v_reset=-70.0, refractory=2.0))
     net.connect(source, cells, sn.FixedProbability(0.2), synapse=sn.CurrentExp(3.0), weight=15.0)
+    net.connect(source, other, sn.FixedProbability(0.3), synapse=sn.CurrentExp(4.0), weight=25.0)
+    net.connect(other, cells, sn.FixedProbability(0.5), synapse=sn.CurrentExp(3.0), weight=-5.0)
     net.connect(cells, cells, sn.FixedProbability(0.3), synapse=sn.ConductanceExp(8.0, -80.0), weight=2.0, delay=0.5)
     return net, projection
 
@@ -42,13 +46,32 @@ def test_event_and_dense_paths_learn_identically(seed, rule_index):
     """Property: with a plasticity rule attached, the event path and the clock-driven dense path
     give identical spikes, final weights and plasticity counts (float64)."""
     net, projection = _plastic_network(seed, RULES[rule_index])
-    monitors = [sn.SpikeMonitor("cells")]
+    monitors = [sn.SpikeMonitor("cells"), sn.SpikeMonitor("other")]
     event = net.run(40.0, seed=seed, monitors=monitors, precision="float64", engine="event")
     dense = net.run(40.0, seed=seed, monitors=monitors, precision="float64", engine="dense")
-    np.testing.assert_array_equal(event.spikes["cells"][1], dense.spikes["cells"][1])
+    for population in ("cells", "other"):
+        np.testing.assert_array_equal(event.spikes[population][0], dense.spikes[population][0])
+        np.testing.assert_array_equal(event.spikes[population][1], dense.spikes[population][1])
+    assert event.counts.synaptic_events == dense.counts.synaptic_events
     np.testing.assert_allclose(event.weights[projection.name], dense.weights[projection.name], rtol=1e-12, atol=1e-15)
     assert event.counts.plasticity_updates == dense.counts.plasticity_updates
     assert event.counts.plasticity_updates[projection.name] > 0
+
+
+def test_plastic_weights_round_trip_when_static_rows_share_the_loop():
+    """with_plastic_weights / plastic_weights address the plastic rows only, also when the
+    source's static rows are stored after them in the same state array (event engine): weights
+    written are read back exactly, and a run from them equals the dense path's run from them."""
+    net, projection = _plastic_network(3, RULES[0])
+    new_weights = np.linspace(0.1, 3.9, projection.n_synapses)
+    runs = {}
+    for engine in ("event", "dense"):
+        compiled = net.compile(precision="float64", engine=engine)
+        state = compiled.with_plastic_weights(compiled.initial_state(), projection.name, new_weights)
+        np.testing.assert_array_equal(compiled.plastic_weights(state, projection.name), new_weights)
+        runs[engine] = compiled.run(30.0, seed=3, resume=state, monitors=[sn.SpikeMonitor("cells")], progress=False)
+    np.testing.assert_array_equal(runs["event"].spikes["cells"][1], runs["dense"].spikes["cells"][1])
+    np.testing.assert_allclose(runs["event"].weights[projection.name], runs["dense"].weights[projection.name], rtol=1e-12)
 
 
 def test_a_rule_written_in_a_user_script_runs_without_engine_change():
