@@ -32,6 +32,7 @@ import numpy as np
 
 from hardware.chip import ChipModel
 from hardware.coefficients import HardwareModelError
+from spikenet.validation import SpikenetError
 
 PCM_PROGRAMMING = (0.26348, 1.9650, -1.1731)  # µS at g_max = 25 µS (aihwkit pcm.py)
 PCM_T0_S = 20.0
@@ -205,31 +206,19 @@ def adc_quantise(values: np.ndarray, bits: int, full_scale: float) -> np.ndarray
     return np.clip(np.round(np.asarray(values, float) / step), -levels, levels) * step
 
 
-def with_weights(network: Any, weights: dict[str, np.ndarray]) -> Any:
-    """A shallow copy of ``network`` whose projections carry the given weights (by projection name).
+def with_weights(network: Any, weights: dict[str, Any]) -> Any:
+    """A copy of ``network`` whose projections carry the given weights (by projection name):
+    arrays, or :class:`PerturbedWeights` (their ``weights`` are used).
 
-    The original network is untouched; populations and connectivity are shared. Use it to re-run
-    a network with chip-perturbed (:func:`perturb_network_weights`) or quantised weights and
-    measure the accuracy the chip would give.
+    The original network is untouched; populations and connectivity are shared
+    (:meth:`spikenet.Network.with_weights`). Use it to re-run a network with chip-perturbed
+    (:func:`perturb_network_weights`) or quantised weights and measure the accuracy the chip would give.
     """
-    import copy
-    from dataclasses import replace
-
-    names = {p.name for p in network.projections}
-    unknown = sorted(set(weights) - names)
-    if unknown:
-        raise HardwareModelError(f"no projection named {unknown}; projections: {sorted(names)}")
-    clone = copy.copy(network)
-    projections = []
-    for projection in network.projections:
-        new = weights.get(projection.name)
-        if new is not None:
-            new = np.asarray(getattr(new, "weights", new), dtype=np.float64)
-            if new.shape != projection.weights.shape:
-                raise HardwareModelError(f"weights for {projection.name!r} must have shape {projection.weights.shape}; "
-                                         f"got {new.shape}")
-            projection = replace(projection, weights=new)
-        projections.append(projection)
-    clone.projections = projections
-    clone._compiled = {}  # the core caches compiled engines per network object (see core request in the report)
-    return clone
+    if not isinstance(weights, dict):
+        raise HardwareModelError(f"weights must be a dict of projection name -> array; got {type(weights).__name__}")
+    try:
+        return network.with_weights({name: getattr(value, "weights", value) for name, value in weights.items()})
+    except HardwareModelError:
+        raise
+    except SpikenetError as error:
+        raise HardwareModelError(str(error)) from None

@@ -397,6 +397,39 @@ class Network:
         return names
 
     # -- running -------------------------------------------------------------------------
+    def with_weights(self, weights: dict[str, Any]) -> "Network":
+        """A copy of the network whose projections named in ``weights`` carry new weights
+        (projection name -> one value per synapse, synapse order, in the synapse model's weight
+        unit: mV, pA or nS). Populations, connectivity, delays and rules are shared with this
+        network, which is left untouched; the copy compiles afresh. Use it to re-run a network
+        with trained, quantised or chip-perturbed weights."""
+        import copy
+        from dataclasses import replace
+
+        if not isinstance(weights, dict):
+            raise SpikenetError(f"weights must be a dict of projection name -> array; got {type(weights).__name__}")
+        names = {p.name for p in self.projections}
+        unknown = sorted(set(weights) - names)
+        if unknown:
+            raise SpikenetError(f"no projection named {unknown}; projections: {sorted(names)}")
+        projections = []
+        for projection in self.projections:
+            if projection.name in weights:
+                new = np.asarray(weights[projection.name], dtype=np.float64)
+                if new.shape != projection.weights.shape:
+                    raise SpikenetError(f"weights for projection {projection.name!r} must have shape "
+                                        f"{projection.weights.shape}; got {new.shape}")
+                require_finite(f"weights for projection {projection.name!r}", new)
+                projection = replace(projection, weights=new.copy())
+            projections.append(projection)
+        clone = copy.copy(self)
+        clone.projections = projections
+        clone.populations = dict(self.populations)
+        clone.currents = list(self.currents)
+        clone.poisson_inputs = list(self.poisson_inputs)
+        clone._compiled = {}
+        return clone
+
     def compile(self, precision: str = "float32", engine: str = "event"):
         """Build the jitted engine for this network (cached until the description changes).
 

@@ -115,3 +115,24 @@ def test_dense_path_refuses_a_network_that_would_exceed_memory(monkeypatch):
     net.connect(big, big, sn.FixedProbability(0.01))
     with pytest.raises(sn.SpikenetError, match=r"dense path would need .* GiB"):
         net.compile(engine="dense")
+
+
+def test_with_weights_copies_the_network_with_new_weights():
+    """Network.with_weights: the copy runs with the new weights (a projection with all weights 0
+    delivers nothing, so the target stays silent), the original keeps its weights and still
+    drives the target; bad names, shapes and values are refused naming the projection."""
+    net = sn.Network(dt=0.1, seed=0)
+    source = net.poisson_source("source", 20, 200.0)
+    target = net.population("target", 5, LIF())
+    projection = net.connect(source, target, sn.AllToAll(), synapse=sn.Delta("v"), weight=5.0)
+    silent = net.with_weights({projection.name: np.zeros(projection.n_synapses)})
+    monitors = [sn.SpikeMonitor("target")]
+    assert silent.run(100.0, monitors=monitors, progress=False).counts.spikes["target"] == 0
+    assert net.run(100.0, monitors=monitors, progress=False).counts.spikes["target"] > 0
+    np.testing.assert_array_equal(net.projections[0].weights, 5.0)
+    with pytest.raises(sn.SpikenetError, match="no projection named"):
+        net.with_weights({"nope": np.zeros(3)})
+    with pytest.raises(sn.SpikenetError, match=f"{projection.name}.*shape"):
+        net.with_weights({projection.name: np.zeros(3)})
+    with pytest.raises(sn.SpikenetError, match=f"{projection.name}"):
+        net.with_weights({projection.name: np.full(projection.n_synapses, np.nan)})
