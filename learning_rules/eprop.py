@@ -4,18 +4,28 @@ Time is discrete (step ``dt``, 1 ms by default). :func:`simulate` is the differe
 graph (used for ``jax.grad`` checks); :func:`eprop_gradients` computes the e-prop gradient online,
 in one forward :func:`jax.lax.scan`, from quantities local to each synapse (eligibility traces) and a
 broadcast learning signal; :func:`train` runs plain gradient descent with it.
+
+The same algorithm on the event engine: :class:`EpropNeuron` (these LIF/ALIF equations as an engine
+neuron model) and :class:`EpropRule` (an engine plasticity rule, attached with
+``Network.connect(..., plasticity=rule)``, whose eligibility traces and gradient are synapse traces
+updated by ``on_step`` every step of a normal run, every update counted in
+``ActivityCounts.plasticity_updates``); :func:`build_engine_network`, :func:`engine_gradients` (one
+trial) and :func:`train_on_engine` (the host loop of :func:`train`) use them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import NamedTuple
+import math
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from spikenet.validation import SpikenetError, require_non_negative, require_positive, require_positive_int
+import spikenet as sn
+from spikenet.counts import ActivityCounts
+from spikenet.validation import SpikenetError, require_finite, require_non_negative, require_positive, require_positive_int
 
 Array = jax.Array
 
@@ -66,7 +76,7 @@ class EpropNetwork:
 
         v_j^t &= \alpha v_j^{t-1} + (1-\alpha)\Big(\sum_i W^{in}_{ji} x_i^t + \sum_i W^{rec}_{ji} z_i^{t-1}\Big)
                  - v_{th} z_j^{t-1}  \quad\text{(reset by subtraction)}\\
-        a_j^t &= \rho a_j^{t-1} + z_j^{t-1}, \qquad A_j^t = v_{th} + \beta a_j^t\\
+        a_j^t &= \rho a_j^{t-1} + z_j^{t-1}, \qquad A_j^t = v_{th} + \beta_j a_j^t\\
         z_j^t &= H\big((v_j^t - A_j^t)/v_{th}\big), \qquad
         \psi_j^t = \frac{\gamma}{v_{th}} \max\Big(0, 1 - \Big|\frac{v_j^t - A_j^t}{v_{th}}\Big|\Big)\\
         y_k^t &= \kappa y_k^{t-1} + (1-\kappa) \sum_j W^{out}_{kj} z_j^t
@@ -79,7 +89,7 @@ class EpropNetwork:
     e-prop (see :func:`eprop_gradients`): eligibility vectors
     :math:`\epsilon^v_{ji,t} = \alpha \epsilon^v_{ji,t-1} + (1-\alpha) \mathrm{pre}_i^t`,
     :math:`\epsilon^a_{ji,t} = \rho\,\epsilon^a_{ji,t-1} + e_{ji}^{t-1}`, eligibility trace
-    :math:`e_{ji}^t = \psi_j^t (\epsilon^v_{ji,t} - \beta \epsilon^a_{ji,t})`, learning signal
+    :math:`e_{ji}^t = \psi_j^t (\epsilon^v_{ji,t} - \beta_j \epsilon^a_{ji,t})`, learning signal
     :math:`L_j^t = \sum_k B_{jk}(y_k^t - y_k^{*,t})` and
 
     .. math:: \frac{\partial (E+R)}{\partial W_{ji}} \approx \sum_t L_j^t \bar e_{ji}^t
@@ -103,8 +113,9 @@ class EpropNetwork:
         Time step δt (ms), > 0.
     gamma : float
         Pseudo-derivative dampening γ (> 0, dimensionless).
-    beta : float
-        Threshold adaptation strength β (>= 0; 0 gives LIF).
+    beta : float or sequence of floats
+        Threshold adaptation strength β (>= 0; 0 gives LIF), one value for all neurons or one per
+        recurrent neuron (a mixed LIF/ALIF network, as the LSNNs of Bellec et al.; stored as a tuple).
     tau_a : float
         Adaptation time constant τ_a (ms), > 0 (unused when β = 0).
     reg_coefficient : float
@@ -129,7 +140,7 @@ class EpropNetwork:
     v_th: float = 0.03
     dt: float = 1.0
     gamma: float = 0.3
-    beta: float = 0.0
+    beta: float | tuple = 0.0
     tau_a: float = 2000.0
     reg_coefficient: float = 300.0
     target_rate: float = 10.0
@@ -141,7 +152,11 @@ class EpropNetwork:
         require_positive("EpropNetwork.v_th", self.v_th)
         require_positive("EpropNetwork.dt", self.dt, "ms")
         require_positive("EpropNetwork.gamma", self.gamma)
+        if np.ndim(self.beta) > 1:
+            raise SpikenetError(f"EpropNetwork.beta must be a number or a 1-D sequence (one per neuron); got shape {np.shape(self.beta)}")
         require_non_negative("EpropNetwork.beta", self.beta)
+        if np.ndim(self.beta) == 1:
+            object.__setattr__(self, "beta", tuple(float(b) for b in np.asarray(self.beta, dtype=float)))
         require_positive("EpropNetwork.tau_a", self.tau_a, "ms")
         require_non_negative("EpropNetwork.reg_coefficient (c_reg)", self.reg_coefficient)
         require_non_negative("EpropNetwork.target_rate", self.target_rate, "Hz")
@@ -161,6 +176,15 @@ class EpropNetwork:
         """Readout decay per step, exp(-dt / tau_out)."""
         return float(np.exp(-self.dt / self.tau_out))
 
+    @property
+    def adaptive(self) -> bool:
+        """Whether any neuron adapts (β > 0): the ALIF eligibility component is then needed."""
+        return bool(np.any(np.asarray(self.beta) > 0))
+
+    def beta_array(self, dtype) -> Array:
+        """β as a JAX array: a scalar, or (n_rec,) when given per neuron."""
+        return jnp.asarray(self.beta, dtype)
+
     def check(self, weights: EpropWeights, inputs: Array, target: Array, feedback: Array | None = None) -> None:
         """Raise :class:`SpikenetError` unless the shapes fit together."""
         n_rec, n_in = np.shape(weights.input)
@@ -174,6 +198,8 @@ class EpropNetwork:
         require_positive_int("number of time steps", np.shape(inputs)[0])
         if np.shape(target) != (np.shape(inputs)[0], n_out):
             raise SpikenetError(f"target must be (T, n_out) = {(np.shape(inputs)[0], n_out)}; got {np.shape(target)}")
+        if np.ndim(self.beta) == 1 and len(self.beta) != n_rec:
+            raise SpikenetError(f"EpropNetwork.beta has {len(self.beta)} values; the network has n_rec = {n_rec} neurons")
         if feedback is not None and np.shape(feedback) != (n_rec, n_out):
             raise SpikenetError(f"feedback must be (n_rec, n_out) = {(n_rec, n_out)}; got {np.shape(feedback)}")
 
@@ -196,7 +222,7 @@ def simulate(network: EpropNetwork, weights: EpropWeights, inputs: Array, stop_g
         v = alpha * v + (1 - alpha) * (weights.input @ x + weights.recurrent @ z_recurrent) \
             - network.v_th * (z if network.reset_gradient else jax.lax.stop_gradient(z))
         a = rho * a + z
-        z = _heaviside((v - network.v_th - network.beta * a) / network.v_th, gamma)
+        z = _heaviside((v - network.v_th - network.beta_array(dtype) * a) / network.v_th, gamma)
         y = kappa * y + (1 - kappa) * (weights.output @ z)
         return (v, a, z, y), (v, a, z, y)
 
@@ -261,8 +287,9 @@ def eprop_gradients(network: EpropNetwork, weights: EpropWeights, inputs: Array,
 
 
 def _eprop_gradients(network, weights, inputs, target, feedback):
-    alpha, rho, kappa, beta = network.alpha, network.rho, network.kappa, network.beta
-    adaptive = beta > 0
+    alpha, rho, kappa = network.alpha, network.rho, network.kappa
+    adaptive = network.adaptive
+    beta = network.beta_array(weights.input.dtype)
     reset = network.reset_gradient
     keep_previous_e = adaptive or reset
     n_rec, n_in = weights.input.shape
@@ -287,7 +314,7 @@ def _eprop_gradients(network, weights, inputs, target, feedback):
         eps_v_post = eps_v if reset else eps_v[None, :]
         if adaptive:
             eps_a = rho * eps_a + e_prev
-            e = psi[:, None] * (eps_v_post - beta * eps_a)
+            e = psi[:, None] * (eps_v_post - jnp.reshape(beta, (-1, 1)) * eps_a)
         else:
             e = psi[:, None] * eps_v_post
         e_filtered = kappa * e_filtered + (1 - kappa) * e
@@ -352,3 +379,357 @@ def train(network: EpropNetwork, weights: EpropWeights, inputs: Array, target: A
 
     final, history = jax.jit(lambda w: jax.lax.scan(iteration, w, None, length=n_iterations))(weights)
     return final, TrainingHistory(*history)
+
+
+# -- e-prop on the event engine ---------------------------------------------------------------
+
+INPUT_POPULATION = "inputs"
+RECURRENT_POPULATION = "recurrent"
+INPUT_PROJECTION = "inputs->recurrent"
+RECURRENT_PROJECTION = "recurrent->recurrent"
+
+
+def _check_engine_dt(owner: str, network: EpropNetwork, dt: float) -> None:
+    if not math.isclose(float(dt), network.dt, rel_tol=1e-12, abs_tol=0.0):
+        raise SpikenetError(f"{owner}: the engine's dt ({dt} ms) must equal EpropNetwork.dt ({network.dt} ms)")
+
+
+@dataclass(frozen=True)
+class EpropNeuron:
+    r"""The discrete-time LIF / ALIF neuron of :class:`EpropNetwork` as an engine neuron model
+    (:mod:`spikenet.neuron_protocol`), so that the event engine reproduces :func:`simulate` step by step.
+
+    State (dimensionless, in the units of ``v_th``): ``v``, ``a``, ``z`` (this step's spike, 0 or 1)
+    and ``input`` (the synaptic input :math:`\sum_i W_{ji}\,\mathrm{pre}_i^t`, written by
+    ``Delta("input")`` synapses). Per engine step t, in the engine's order:
+
+    * update: :math:`v^t = \alpha v^{t-1} + (1-\alpha)(\mathrm{input} + I_{ext}) - v_{th} z^{t-1}`,
+      :math:`a^t = \rho a^{t-1} + z^{t-1}`, input cleared (:math:`I_{ext}` = injected current − conductance·v, 0 without);
+    * threshold: :math:`z^t = H((v^t - v_{th} - \beta_j a^t)/v_{th})`;
+    * deliveries: the step's spikes add their weights to ``input``, read by the next update;
+    * reset: nothing — the reset by subtraction :math:`-v_{th} z^{t-1}` is part of the next update,
+      after the decay, as in e-prop (``neurons.ALIF`` resets before the decay and integrates in
+      continuous time, so it does not reproduce these equations).
+
+    A spike emitted in step s reaches v in step s + 1: recurrent spikes z^{t-1} act on v^t as in
+    e-prop, and the input x^t of e-prop's step t must be emitted by the source in step t − 1.
+
+    Parameters
+    ----------
+    network : EpropNetwork
+        τ_m, τ_a (ms), v_th, β (scalar or one per neuron), dt (ms; must equal the engine's dt).
+    integration : str
+        Only the decay scheme of the population's synaptic channels (none with ``Delta`` input).
+    """
+
+    network: EpropNetwork
+    integration: str = "exponential_euler"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.network, EpropNetwork):
+            raise SpikenetError(f"EpropNeuron.network must be an EpropNetwork; got {type(self.network).__name__}")
+
+    def state_units(self) -> dict[str, str]:
+        units = "units of v_th (dimensionless in Bellec et al.)"
+        return {"v": units, "a": "1", "z": "1", "input": units}
+
+    def initial_state(self, size: int, dt: float) -> dict[str, np.ndarray]:
+        _check_engine_dt("EpropNeuron", self.network, dt)
+        if np.ndim(self.network.beta) == 1 and len(self.network.beta) != size:
+            raise SpikenetError(f"EpropNeuron: EpropNetwork.beta has {len(self.network.beta)} values; the population has {size} neurons")
+        return {"v": np.zeros(size), "a": np.zeros(size), "z": np.zeros(size), "input": np.zeros(size)}
+
+    def update(self, state: dict, drive: sn.SynapticDrive, dt: float) -> dict:
+        _check_engine_dt("EpropNeuron", self.network, dt)
+        network = self.network
+        alpha, rho = network.alpha, network.rho
+        v, z = state["v"], state["z"]
+        synaptic = state["input"] + drive.current - drive.conductance * v
+        return {"v": alpha * v + (1 - alpha) * synaptic - network.v_th * z, "a": rho * state["a"] + z, "z": z,
+                "input": jnp.zeros_like(state["input"])}
+
+    def threshold(self, state: dict, dt: float) -> tuple[dict, Array]:
+        network = self.network
+        v = state["v"]
+        spiked = (v - network.v_th - network.beta_array(v.dtype) * state["a"]) / network.v_th > 0
+        return {**state, "z": spiked.astype(v.dtype)}, spiked
+
+    def reset(self, state: dict, spiked: Array) -> dict:
+        return state
+
+
+@dataclass(frozen=True, eq=False)
+class EpropRule:
+    r"""e-prop as an engine plasticity rule (Bellec et al. 2020): per-synapse eligibility traces and
+    the accumulated gradient, computed by the engine in ``on_step`` during a run; weights unchanged.
+
+    Attach it to the projections into a population of :class:`EpropNeuron` (inputs → recurrent and
+    recurrent → recurrent; the same rule object may serve both). With e-prop's step t = the engine's
+    step (inputs emitted one step early, see :class:`EpropNeuron`), per step and synapse i → j:
+
+    .. math::
+
+        \epsilon^v_{ji,t} &= \bar z_i^{t-1} + c_{ji}^t,\quad
+            \bar z_i^{t} = \alpha \bar z_i^{t-1} + (1-\alpha) s_i^t \ \text{(pre trace ``filtered_spikes``,
+            read as ``context.pre_previous``)}\\
+        c_{ji}^t &= \alpha c_{ji}^{t-1} - v_{th} e_{ji}^{t-1}\ \text{(``reset_eligibility``, only with reset_gradient)}\\
+        \epsilon^a_{ji,t} &= \rho \epsilon^a_{ji,t-1} + e_{ji}^{t-1}\ \text{(``adaptation_eligibility``, only if some β > 0)}\\
+        e_{ji}^t &= \psi_j^t (\epsilon^v_{ji,t} - \beta_j \epsilon^a_{ji,t}),\quad
+            \psi_j^t = \frac{\gamma}{v_{th}} \max\Big(0, 1 - \Big|\frac{v_j^t - v_{th} - \beta_j a_j^t}{v_{th}}\Big|\Big)\\
+        \bar e_{ji}^t &= \kappa \bar e_{ji}^{t-1} + (1-\kappa) e_{ji}^t\ \text{(``filtered_eligibility``)}\\
+        y_k^t &= \sum_j W^{out}_{kj} \bar z^{\kappa,t}_j,\quad
+            \bar z^{\kappa,t}_j = \kappa \bar z^{\kappa,t-1}_j + (1-\kappa) z_j^t\ \text{(post trace ``readout_filtered_spikes``)}\\
+        L_j^t &= \sum_k B_{jk} (y_k^t - y^{*,t}_k),\qquad
+            G_{ji} \mathrel{+}= L_j^t \bar e_{ji}^t\ \text{(``gradient``)},\qquad
+            S_{ji} \mathrel{+}= e_{ji}^t\ \text{(``eligibility_sum``)}
+
+    — the equations of :func:`eprop_gradients` (s_i^t: the pre-synaptic spike of step t; v, a from
+    ``context.post_state``, i.e. after the step's threshold). The readout weights
+    :math:`W^{out}_{k\cdot}` and feedback :math:`B_{\cdot k}` are per-post-neuron state, stored as
+    non-decaying post traces ``readout_weight_{k}`` and ``feedback_{k}`` (set them with
+    ``CompiledNetwork.with_plastic_trace(..., kind="post")``; they start at zero), so training can
+    change them without recompiling. The target is indexed by ``context.step``; outside
+    [0, T) the learning signal is zero. The firing-rate regulariser needs the rates of the whole
+    trial and is added on the host (:func:`engine_gradients`):
+    :math:`\partial(E+R)/\partial W_{ji} = G_{ji} + c_{reg}(r_j - f_{target}) S_{ji} / (T\delta t)`.
+
+    Parameters
+    ----------
+    network : EpropNetwork
+        Hyperparameters (τ_m, τ_out, τ_a in ms; v_th; γ; β; dt in ms, equal to the engine's).
+    target : array (T, n_out)
+        Target readout y* per step (units of the readout).
+
+    References
+    ----------
+    Bellec et al., Nat. Commun. 11:3625 (2020), Methods (eligibility traces of LIF and ALIF neurons).
+    """
+
+    network: EpropNetwork
+    target: Any
+    pre_traces: dict = field(init=False, repr=False)
+    post_traces: dict = field(init=False, repr=False)
+    synapse_traces: dict = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.network, EpropNetwork):
+            raise SpikenetError(f"EpropRule.network must be an EpropNetwork; got {type(self.network).__name__}")
+        target = np.asarray(self.target, dtype=np.float64)
+        if target.ndim != 2 or target.shape[0] < 1 or target.shape[1] < 1:
+            raise SpikenetError(f"EpropRule.target must be a (T, n_out) array with T, n_out >= 1; got shape {target.shape}")
+        require_finite("EpropRule.target", target)
+        target.setflags(write=False)
+        network = self.network
+        object.__setattr__(self, "target", target)
+        object.__setattr__(self, "pre_traces", {"filtered_spikes": network.tau_m})
+        post = {"readout_filtered_spikes": network.tau_out}
+        for k in range(self.n_outputs):
+            post[f"readout_weight_{k}"] = math.inf
+            post[f"feedback_{k}"] = math.inf
+        object.__setattr__(self, "post_traces", post)
+        synapse = {"filtered_eligibility": network.tau_out, "gradient": math.inf, "eligibility_sum": math.inf}
+        if network.adaptive:
+            synapse["adaptation_eligibility"] = network.tau_a
+        if network.reset_gradient:
+            synapse["reset_eligibility"] = network.tau_m
+        if network.adaptive or network.reset_gradient:
+            synapse["previous_eligibility"] = math.inf
+        object.__setattr__(self, "synapse_traces", synapse)
+
+    @property
+    def n_outputs(self) -> int:
+        """Number of readout neurons, n_out."""
+        return self.target.shape[1]
+
+    def on_pre(self, weight, pre, post, synapse):
+        return weight, {"filtered_spikes": pre["filtered_spikes"] + (1 - self.network.alpha)}, {}
+
+    def on_post(self, weight, pre, post, synapse):
+        return weight, {"readout_filtered_spikes": post["readout_filtered_spikes"] + (1 - self.network.kappa)}, {}
+
+    def on_step(self, weight, synapse, modulator, dt, context):
+        network = self.network
+        _check_engine_dt("EpropRule", network, dt)
+        if "v" not in context.post_state or "a" not in context.post_state:
+            raise SpikenetError("EpropRule needs a post-synaptic population of EpropNeuron (state variables v and a); "
+                                f"got state variables {sorted(context.post_state)}")
+        dtype = weight.dtype
+        n_post = context.n_post
+        kappa = network.kappa
+        v, a = context.post_state["v"], context.post_state["a"]
+        beta = jnp.broadcast_to(network.beta_array(dtype), v.shape)
+        v_scaled = (v - network.v_th - beta * a) / network.v_th
+        psi = context.gather_post(network.gamma / network.v_th * jnp.maximum(0.0, 1.0 - jnp.abs(v_scaled)))
+        # The learning signal from the leaky readout of this step's filtered spikes.
+        filtered = context.post["readout_filtered_spikes"][:n_post]
+        readout = jnp.stack([context.post[f"readout_weight_{k}"][:n_post] for k in range(self.n_outputs)])
+        feedback = jnp.stack([context.post[f"feedback_{k}"][:n_post] for k in range(self.n_outputs)], axis=1)
+        target = jnp.asarray(self.target, dtype)
+        step = context.step
+        inside = (step >= 0) & (step < target.shape[0])
+        error = jnp.where(inside, readout @ filtered - target[jnp.clip(step, 0, target.shape[0] - 1)], 0.0)
+        learning_signal = context.gather_post(feedback @ error)
+        # Eligibility: the pre trace as it stood when this step's input reached the membrane.
+        epsilon_v = context.pre_previous["filtered_spikes"][:, None]
+        updated = {}
+        if network.reset_gradient:
+            updated["reset_eligibility"] = synapse["reset_eligibility"] - network.v_th * synapse["previous_eligibility"]
+            epsilon_v = epsilon_v + updated["reset_eligibility"]
+        if network.adaptive:
+            updated["adaptation_eligibility"] = synapse["adaptation_eligibility"] + synapse["previous_eligibility"]
+            eligibility = psi * (epsilon_v - context.gather_post(beta) * updated["adaptation_eligibility"])
+        else:
+            eligibility = psi * epsilon_v
+        if network.adaptive or network.reset_gradient:
+            updated["previous_eligibility"] = eligibility
+        filtered_eligibility = synapse["filtered_eligibility"] + (1 - kappa) * eligibility
+        updated["filtered_eligibility"] = filtered_eligibility
+        updated["gradient"] = synapse["gradient"] + learning_signal * filtered_eligibility
+        updated["eligibility_sum"] = synapse["eligibility_sum"] + eligibility
+        return weight, updated
+
+
+def build_engine_network(network: EpropNetwork, n_in: int, n_rec: int, target: Any, no_autapses: bool = True) -> sn.Network:
+    """An engine network for e-prop: a ``SpikeSource.empty()`` population ``"inputs"`` (n_in), a
+    population ``"recurrent"`` of :class:`EpropNeuron` (n_rec), all-to-all ``Delta("input")``
+    projections ``"inputs->recurrent"`` and ``"recurrent->recurrent"`` (without autapses if
+    ``no_autapses``) with one :class:`EpropRule` (``target`` (T, n_out)); weights zero, set per trial
+    by :func:`engine_gradients`."""
+    n_in = require_positive_int("n_in", n_in)
+    n_rec = require_positive_int("n_rec", n_rec)
+    rule = EpropRule(network, target)
+    net = sn.Network(dt=network.dt, seed=0)
+    inputs = net.population(INPUT_POPULATION, n_in, sn.SpikeSource.empty())
+    recurrent = net.population(RECURRENT_POPULATION, n_rec, EpropNeuron(network))
+    net.connect(inputs, recurrent, sn.AllToAll(), synapse=sn.Delta("input"), weight=0.0, plasticity=rule,
+                name=INPUT_PROJECTION)
+    net.connect(recurrent, recurrent, sn.AllToAll(allow_autapses=not no_autapses), synapse=sn.Delta("input"), weight=0.0,
+                plasticity=rule, name=RECURRENT_PROJECTION)
+    return net
+
+
+def _engine_projection(compiled: sn.CompiledNetwork, name: str):
+    for projection in compiled.network.projections:
+        if projection.name == name and isinstance(projection.plasticity, EpropRule):
+            return projection
+    raise SpikenetError(f"the compiled network has no projection {name!r} with an EpropRule; build it with build_engine_network")
+
+
+def engine_gradients(compiled: sn.CompiledNetwork, weights: EpropWeights, inputs: Any, feedback: Any,
+                     ) -> tuple[EpropWeights, EpropInfo, sn.Result]:
+    """One trial on the engine: the e-prop gradient of E + R, as :func:`eprop_gradients` returns it.
+
+    Parameters
+    ----------
+    compiled : CompiledNetwork
+        ``build_engine_network(...).compile(precision)``; its rule holds the network and the target.
+    weights : EpropWeights
+        Input (n_rec, n_in), recurrent (n_rec, n_rec; zero diagonal without autapses) and readout weights.
+    inputs : array (T, n_in)
+        Input spikes (0 or 1) of e-prop's steps; ``inputs[0]`` must be zero (the engine delivers a
+        spike one step after it is emitted, so x^t is emitted at step t − 1, and x^0 cannot be).
+    feedback : array (n_rec, n_out)
+        Learning-signal weights B.
+
+    Returns
+    -------
+    gradients : EpropWeights
+        Input and recurrent: the rule's accumulated ``gradient`` traces plus the regulariser term
+        (from ``eligibility_sum`` and the trial's spike counts); readout: exact, from the spikes.
+    info : EpropInfo
+    result : Result
+        The engine run (counts, spikes of ``"recurrent"``).
+    """
+    input_projection = _engine_projection(compiled, INPUT_PROJECTION)
+    recurrent_projection = _engine_projection(compiled, RECURRENT_PROJECTION)
+    rule = input_projection.plasticity
+    network, target = rule.network, rule.target
+    weights = EpropWeights(*(np.asarray(w, dtype=np.float64) for w in weights))
+    feedback = np.asarray(feedback, dtype=np.float64)
+    inputs = np.asarray(inputs, dtype=np.float64)
+    network.check(weights, inputs, target, feedback)
+    n_steps, n_in = inputs.shape
+    n_rec, n_out = weights.recurrent.shape[0], target.shape[1]
+    if (input_projection.pre.size, input_projection.post.size) != (n_in, n_rec):
+        raise SpikenetError(f"weights are for n_in = {n_in}, n_rec = {n_rec}; the engine network has "
+                            f"{input_projection.pre.size} inputs and {input_projection.post.size} recurrent neurons")
+    if not np.all((inputs == 0) | (inputs == 1)):
+        raise SpikenetError("inputs must be spikes (0 or 1) on the engine")
+    if np.any(inputs[0]):
+        raise SpikenetError("inputs[0] must be zero on the engine: a spike acts on v in the step after it is emitted, "
+                            "so e-prop's input x^t is emitted at step t - 1 and x^0 cannot be")
+    for name, value in zip(EpropWeights._fields, weights):
+        require_finite(f"weights.{name}", value)
+    require_finite("feedback", feedback)
+    diagonal = np.arange(n_rec)
+    if recurrent_projection.n_synapses < n_rec * n_rec and np.any(weights.recurrent[diagonal, diagonal]):
+        raise SpikenetError("weights.recurrent must have a zero diagonal: the engine network has no autapses")
+    state = compiled.initial_state()
+    for projection, matrix in ((input_projection, weights.input), (recurrent_projection, weights.recurrent)):
+        synapses = projection.synapses
+        state = compiled.with_plastic_weights(state, projection.name, matrix[synapses.post, synapses.pre])
+        for k in range(n_out):
+            state = compiled.with_plastic_trace(state, projection.name, f"readout_weight_{k}", weights.output[k], kind="post")
+            state = compiled.with_plastic_trace(state, projection.name, f"feedback_{k}", feedback[:, k], kind="post")
+    state["t"] = np.asarray(0, np.int32)
+    input_steps, input_neurons = np.nonzero(inputs[1:])  # x^{s+1} is emitted at engine step s
+    result = compiled.run(n_steps * network.dt, resume=state, monitors=[sn.SpikeMonitor(RECURRENT_POPULATION)],
+                          input_spikes={INPUT_POPULATION: (input_steps * network.dt, input_neurons)})
+    times, neurons = result.spikes[RECURRENT_POPULATION]
+    spikes = np.zeros((n_steps, n_rec))
+    spikes[np.round(times / network.dt).astype(np.int64), neurons] = 1.0
+    # The readout and its exact gradient, on the host (e-prop's recursions).
+    kappa = network.kappa
+    y = np.zeros((n_steps, n_out))
+    filtered = np.zeros((n_steps, n_rec))
+    y_previous, filtered_previous = np.zeros(n_out), np.zeros(n_rec)
+    for t in range(n_steps):
+        y_previous = kappa * y_previous + (1 - kappa) * (weights.output @ spikes[t])
+        filtered_previous = kappa * filtered_previous + (1 - kappa) * spikes[t]
+        y[t], filtered[t] = y_previous, filtered_previous
+    error = y - target
+    duration = n_steps * network.dt
+    count = spikes.sum(axis=0)
+    rate_error = count / duration - network.target_rate * 1e-3   # spikes per ms
+    gradients = []
+    for projection, matrix in ((input_projection, weights.input), (recurrent_projection, weights.recurrent)):
+        synapses = projection.synapses
+        task = compiled.plastic_trace(result.final_state, projection.name, "gradient")
+        eligibility_sum = compiled.plastic_trace(result.final_state, projection.name, "eligibility_sum")
+        gradient = np.zeros_like(matrix)
+        gradient[synapses.post, synapses.pre] = (task + network.reg_coefficient * rate_error[synapses.post]
+                                                 * eligibility_sum / duration)
+        gradients.append(gradient)
+    info = EpropInfo(0.5 * float(np.sum(error ** 2)), 0.5 * network.reg_coefficient * float(np.sum(rate_error ** 2)),
+                     float(np.mean(count / duration)) * 1e3, int(count.sum()), y)
+    return EpropWeights(gradients[0], gradients[1], error.T @ filtered), info, result
+
+
+def train_on_engine(network: EpropNetwork, weights: EpropWeights, inputs: Any, target: Any, feedback: Any,
+                    learning_rate: float, n_iterations: int, no_autapses: bool = True, precision: str = "float32",
+                    ) -> tuple[EpropWeights, TrainingHistory, ActivityCounts]:
+    r""":func:`train` with the gradients computed by the event engine (:func:`engine_gradients`):
+    one trial per iteration, then :math:`W \leftarrow W - \eta\,\widehat{\nabla}(E+R)` on the host for
+    the input, recurrent and readout weights, written back into the engine for the next trial.
+
+    ``no_autapses``: the recurrent projection has no self-connections (the diagonal of
+    ``weights.recurrent`` must then be zero and stays zero, as in :func:`train`). ``precision``: the
+    engine's (``"float32"`` or ``"float64"``); the host update is float64. Returns the final weights
+    (numpy float64), the history (measured before each update, as :func:`train`) and the activity
+    counts summed over all trials.
+    """
+    require_positive("learning_rate (eta)", learning_rate)
+    n_iterations = require_positive_int("n_iterations", n_iterations)
+    weights = EpropWeights(*(np.asarray(w, dtype=np.float64) for w in weights))
+    inputs, target = np.asarray(inputs, dtype=np.float64), np.asarray(target, dtype=np.float64)
+    network.check(weights, inputs, target, feedback)
+    compiled = build_engine_network(network, inputs.shape[1], weights.recurrent.shape[0], target,
+                                    no_autapses).compile(precision=precision)
+    history, counts = [], None
+    for _ in range(n_iterations):
+        gradients, info, result = engine_gradients(compiled, weights, inputs, feedback)
+        history.append((info.task_loss, info.regulariser, info.mean_rate_hz))
+        counts = result.counts if counts is None else counts + result.counts
+        weights = EpropWeights(*(w - learning_rate * g for w, g in zip(weights, gradients)))
+    task_loss, regulariser, rate = (np.asarray(column) for column in zip(*history))
+    return weights, TrainingHistory(task_loss, regulariser, rate), counts

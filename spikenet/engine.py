@@ -40,7 +40,7 @@ from spikenet.monitors import PopulationRateMonitor, SpikeMonitor, StateMonitor
 from spikenet.network import Network, Population, channel_name
 from spikenet.neuron_protocol import SynapticDrive
 from spikenet.progress import ProgressBar
-from spikenet.plasticity import modulator_schedule
+from spikenet.plasticity import StepContext, check_update, modulator_schedule, on_step_takes_context
 from spikenet.propagation import (WORD_BITS, build_rows, deliver_and_learn_pre, deliver_events, lazy_synapse_traces,
                                   learn_post, pack_spikes, unpack_spikes)
 from spikenet.sources import PoissonSource, SpikeSource
@@ -313,6 +313,68 @@ class CompiledNetwork:
                 return np.asarray(state["plastic"][projection_name]["arena"])[out.front_size:][out.synapse_slots]
         raise SpikenetError(f"projection {projection_name!r} has no plasticity rule")
 
+    def _plastic_group(self, projection_name: str) -> _Outgoing:
+        for out in self.outgoing:
+            if out.plastic and out.projections[0].name == projection_name:
+                return out
+        raise SpikenetError(f"projection {projection_name!r} has no plasticity rule; plastic: "
+                            f"{[o.projections[0].name for o in self.outgoing if o.plastic]}")
+
+    def _trace_kind(self, out: _Outgoing, trace: str, kind: str) -> None:
+        if kind not in ("pre", "post", "synapse"):
+            raise SpikenetError(f"kind must be 'pre', 'post' or 'synapse'; got {kind!r}")
+        declared = getattr(out.projections[0].plasticity, f"{kind}_traces")
+        if trace not in declared:
+            raise SpikenetError(f"the rule of {out.projections[0].name!r} has no {kind} trace {trace!r}; declared: {sorted(declared)}")
+
+    def plastic_trace(self, state: dict, projection_name: str, trace: str, kind: str = "synapse") -> np.ndarray:
+        """A plasticity trace of a plastic projection, from a run's state (``result.final_state``):
+        ``kind="synapse"`` (n_synapses,) in synapse (CSR) order, like :meth:`plastic_weights`;
+        ``"pre"`` (n_pre,) or ``"post"`` (n_post,) per neuron (padding dropped). Lazily decaying
+        synapse traces (rules without ``on_step``) are decayed in closed form to the state's step."""
+        out = self._plastic_group(projection_name)
+        self._trace_kind(out, trace, kind)
+        plastic = state["plastic"][projection_name]
+        values = np.asarray(plastic[kind][trace])
+        if kind != "synapse":
+            return values[:-1].copy()
+        if "synapse_step" in plastic:
+            tau = out.projections[0].plasticity.synapse_traces[trace]
+            elapsed = int(np.asarray(state.get("t", 0))) - np.asarray(plastic["synapse_step"]).astype(np.float64)
+            values = values * np.exp(-elapsed * self.dt / tau)
+        return values.reshape(-1)[out.synapse_slots]
+
+    def with_plastic_trace(self, state: dict, projection_name: str, trace: str, values: Any, kind: str = "synapse") -> dict:
+        """A copy of ``state`` in which a trace of plastic projection ``projection_name`` holds
+        ``values``: ``kind="synapse"`` (n_synapses,) in synapse order, ``"pre"`` (n_pre,), ``"post"``
+        (n_post,); the inverse of :meth:`plastic_trace`. Pass the state to ``run(..., resume=state)``."""
+        out = self._plastic_group(projection_name)
+        self._trace_kind(out, trace, kind)
+        projection = out.projections[0]
+        size = {"pre": projection.pre.size, "post": projection.post.size, "synapse": projection.n_synapses}[kind]
+        values = np.asarray(values, dtype=np.float64)
+        if values.shape != (size,):
+            raise SpikenetError(f"{kind} trace {trace!r} of {projection_name!r} must have shape ({size},); got {values.shape}")
+        if not np.all(np.isfinite(values)):
+            raise SpikenetError(f"{kind} trace {trace!r} of {projection_name!r} must be finite")
+        plastic = dict(state["plastic"][projection_name])
+        if kind == "synapse" and "synapse_step" in plastic:
+            # Lazily decaying traces share one step per synapse: bring all of them to the state's
+            # step (closed form), so the new values and the others hold as of that step.
+            step = int(np.asarray(state.get("t", 0)))
+            elapsed = step - np.asarray(plastic["synapse_step"]).astype(np.float64)
+            rule_taus = projection.plasticity.synapse_traces
+            plastic["synapse"] = {k: (np.asarray(v) * np.exp(-elapsed * self.dt / rule_taus[k])).astype(np.asarray(v).dtype)
+                                  for k, v in plastic["synapse"].items()}
+            plastic["synapse_step"] = np.full_like(np.asarray(plastic["synapse_step"]), step)
+        array = np.array(plastic[kind][trace])
+        if kind == "synapse":
+            array.reshape(-1)[out.synapse_slots] = values
+        else:
+            array[:-1] = values
+        plastic[kind] = {**plastic[kind], trace: array}
+        return {**state, "plastic": {**state["plastic"], projection_name: plastic}}
+
     # -- state ---------------------------------------------------------------------------
     def initial_state(self) -> dict:
         """The state at t = 0 as numpy arrays: neuron states, synaptic channels and the delay buffer."""
@@ -433,7 +495,10 @@ class CompiledNetwork:
                     "synapse_decay": {k: math.exp(-dt / tau) for k, tau in rule.synapse_traces.items()},
                     "lazy": lazy_synapse_traces(rule),
                     "synapse_rates": {k: dt / tau for k, tau in rule.synapse_traces.items()},
-                    "modulator_decay": math.exp(-dt / rule.modulator_tau) if callable(getattr(rule, "on_step", None)) else 1.0,
+                    "modulator_decay": (math.exp(-dt / getattr(rule, "modulator_tau", math.inf))
+                                        if callable(getattr(rule, "on_step", None)) else 1.0),
+                    "step_context": on_step_takes_context(rule),
+                    "pre_name": projection.pre.name, "post_name": projection.post.name,
                     "post_index": const(f"plastic/{projection.name}/post_index", out.post_index),
                     "column_slots": const(f"plastic/{projection.name}/column_slots", out.column_slots),
                     "in_degree": const(f"plastic/{projection.name}/in_degree", out.in_degree),
@@ -596,10 +661,21 @@ class CompiledNetwork:
                     state = plastic[projection_name]
                     front, rows_end = consts["front_size"], consts["front_size"] + (consts["n_pre"] + 1) * consts["width"]
                     weight = state["arena"][front:rows_end].reshape(consts["n_pre"] + 1, consts["width"])
-                    weight, synapse = consts["rule"].on_step(weight, state["synapse"], state["modulator"], dt)
-                    arena = jnp.concatenate([state["arena"][:front], weight.astype(dtype).reshape(-1), state["arena"][rows_end:]])
-                    plastic[projection_name] = {**state, "arena": arena,
-                                                "synapse": {k2: v.astype(dtype) for k2, v in synapse.items()}}
+                    arguments = (weight, state["synapse"], state["modulator"], dt)
+                    if consts["step_context"]:  # on_step(..., context): the step's network state, read-only
+                        previous = carry["plastic"][projection_name]
+                        arguments += (StepContext(
+                            pre=state["pre"], post=state["post"], pre_previous=previous["pre"], post_previous=previous["post"],
+                            post_state=dict(neurons[consts["post_name"]]), pre_spiked=spiked[consts["pre_name"]],
+                            post_spiked=spiked[consts["post_name"]], step=t, post_index=consts["post_index"],
+                            n_post=consts["n_post"]),)
+                    weight, synapse = consts["rule"].on_step(*arguments)
+                    shape = (consts["n_pre"] + 1, consts["width"])
+                    check_update(consts["rule"], "on_step", "synapse", synapse, state["synapse"], shape)
+                    arena = jnp.concatenate([state["arena"][:front], jnp.broadcast_to(weight, shape).astype(dtype).reshape(-1),
+                                             state["arena"][rows_end:]])
+                    plastic[projection_name] = {**state, "arena": arena, "synapse": {  # omitted traces: unchanged
+                        **state["synapse"], **{k2: jnp.broadcast_to(v, shape).astype(dtype) for k2, v in synapse.items()}}}
                     plasticity_updates[k] = plasticity_updates[k] + consts["n_synapses"]
             external_events = []
             for k, (drive, offset, table) in enumerate(external):

@@ -20,9 +20,10 @@ from spikenet.validation import SpikenetError
 
 SEQUENCE_STEPS = 100  # the first 100 ms of the pattern task: 383 spikes (LIF), 144 (ALIF below)
 ALIF = EpropNetwork(beta=0.02, tau_a=500.0)  # §5b: β > 0, τ_a in 200–2000 ms
+MIXED = EpropNetwork(beta=(0.0,) * 75 + (0.02,) * 25, tau_a=500.0)  # per-neuron β: 75 LIF and 25 ALIF neurons
 NETWORKS = [EpropNetwork(), ALIF, EpropNetwork(reset_gradient=True), EpropNetwork(beta=0.02, tau_a=500.0,
-                                                                                   reset_gradient=True)]
-NETWORK_IDS = ["LIF", "ALIF", "LIF-reset-gradient", "ALIF-reset-gradient"]
+                                                                                   reset_gradient=True), MIXED]
+NETWORK_IDS = ["LIF", "ALIF", "LIF-reset-gradient", "ALIF-reset-gradient", "LIF+ALIF"]
 
 
 def _relative_max_difference(a, b) -> float:
