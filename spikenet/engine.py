@@ -531,12 +531,15 @@ class CompiledNetwork:
                     modulator = modulator + raster["modulator"][name]
                 plastic[name] = {
                     "arena": state["arena"],
-                    "pre": {k: v * consts["pre_decay"][k] for k, v in state["pre"].items()},
-                    "post": {k: v * consts["post_decay"][k] for k, v in state["post"].items()},
+                    "pre": {k: v * consts["pre_decay"][k] if consts["pre_decay"][k] != 1.0 else v
+                            for k, v in state["pre"].items()},  # tau = inf: never decays
+                    "post": {k: v * consts["post_decay"][k] if consts["post_decay"][k] != 1.0 else v
+                            for k, v in state["post"].items()},  # tau = inf: never decays
                     # Synapse traces decay here only for rules with on_step (which touch every
                     # synapse every step anyway); otherwise lazily, in closed form at their events.
                     "synapse": (state["synapse"] if consts["lazy"] else
-                                {k: v * consts["synapse_decay"][k] for k, v in state["synapse"].items()}),
+                                {k: v * consts["synapse_decay"][k] if consts["synapse_decay"][k] != 1.0 else v
+                                 for k, v in state["synapse"].items()}),
                     **({"synapse_step": state["synapse_step"]} if consts["lazy"] else {}),
                     "modulator": modulator.astype(dtype),
                 }
@@ -669,14 +672,20 @@ class CompiledNetwork:
                             post_state=dict(neurons[consts["post_name"]]), pre_spiked=spiked[consts["pre_name"]],
                             post_spiked=spiked[consts["post_name"]], step=t, post_index=consts["post_index"],
                             n_post=consts["n_post"]),)
-                    weight, synapse = consts["rule"].on_step(*arguments)
+                    new_weight, synapse = consts["rule"].on_step(*arguments)
                     shape = (consts["n_pre"] + 1, consts["width"])
                     check_update(consts["rule"], "on_step", "synapse", synapse, state["synapse"], shape)
+                    # Per synapse and step: the weight if on_step made a new one, and every synapse
+                    # trace decayed here (finite tau) or written by on_step, once each.
+                    touched = {name for name, value in synapse.items() if value is not state["synapse"][name]}
+                    touched |= {name for name, tau in consts["rule"].synapse_traces.items() if math.isfinite(tau)}
+                    values_per_synapse = len(touched) + (new_weight is not weight)
+                    weight = new_weight
                     arena = jnp.concatenate([state["arena"][:front], jnp.broadcast_to(weight, shape).astype(dtype).reshape(-1),
                                              state["arena"][rows_end:]])
                     plastic[projection_name] = {**state, "arena": arena, "synapse": {  # omitted traces: unchanged
                         **state["synapse"], **{k2: jnp.broadcast_to(v, shape).astype(dtype) for k2, v in synapse.items()}}}
-                    plasticity_updates[k] = plasticity_updates[k] + consts["n_synapses"]
+                    plasticity_updates[k] = plasticity_updates[k] + consts["n_synapses"] * values_per_synapse
             external_events = []
             for k, (drive, offset, table) in enumerate(external):
                 # Binomial(n_sources, rate dt) events per neuron by inverting the tabulated CDF.

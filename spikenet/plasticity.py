@@ -64,8 +64,10 @@ projection's ``on_post`` (the step's deliveries already used the old weights).
 Every weight update and trace update is counted in ``ActivityCounts.plasticity_updates``: at a
 pre spike, the row's out-degree times (1 + the synapse traces ``on_pre`` writes) plus the
 number of pre traces; at a post spike, the column's in-degree times (1 + the synapse traces
-``on_post`` writes) plus the number of post traces; for ``on_step``, the projection's number of
-synapses every step.
+``on_post`` writes) plus the number of post traces; for a rule with ``on_step``, every step, the
+projection's number of synapses times the per-synapse values touched that step: the weight if
+``on_step`` returns a new array for it (returning the ``weight`` it was given means unchanged),
+and each synapse trace that the engine decays (finite τ) or ``on_step`` writes (counted once if both).
 """
 
 from __future__ import annotations

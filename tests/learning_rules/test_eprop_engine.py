@@ -67,7 +67,7 @@ def engine_trial(request):
         trajectory = simulate(network, weights64, inputs)
         reference = jax.tree_util.tree_map(np.asarray, reference)
         reference_spikes = np.asarray(trajectory.z)
-    return dict(network=network, inputs=inputs, gradients=gradients, info=info, result=result, reference=reference,
+    return dict(name=request.param, network=network, inputs=inputs, gradients=gradients, info=info, result=result, reference=reference,
                 reference_info=reference_info, reference_spikes=reference_spikes)
 
 
@@ -97,16 +97,26 @@ def test_engine_gradients_equal_eprop_gradients(engine_trial):
     np.testing.assert_allclose(info.y, np.asarray(reference_info.y), rtol=0, atol=1e-12)
 
 
+# Per-synapse values e-prop updates every step (the weights stay fixed during a trial): the filtered
+# eligibility, the gradient and the eligibility sum; with ALIF neurons also the adaptation eligibility
+# and the previous eligibility; with the reset gradient also the reset eligibility.
+TRACES_PER_STEP = {"LIF+ALIF": 5, "LIF": 3, "LIF+ALIF-reset-gradient": 6}
+
+
 def test_engine_counts_every_eligibility_update(engine_trial):
-    """plasticity_updates per projection = n_synapses per step (on_step) + per pre spike (out-degree + 1 pre trace)
-    + per post spike (in-degree + 1 + 2 n_out post traces), the engine's documented convention."""
+    """plasticity_updates per projection = per step, n_synapses x the synapse traces e-prop updates (on_step) + per
+    pre spike (out-degree + 1 pre trace) + per post spike (in-degree + 1 + 2 n_out post traces), the engine's
+    documented convention (spikenet/plasticity.py)."""
     counts = engine_trial["result"].counts
     inputs, spikes = engine_trial["inputs"], engine_trial["reference_spikes"]
     n_post_traces = 1 + 2 * N_OUT
+    per_step = TRACES_PER_STEP[engine_trial["name"]]
     input_spikes, recurrent_spikes = int(inputs[1:].sum()), int(spikes.sum())
     expected = {
-        INPUT_PROJECTION: N_STEPS * N_IN * N_REC + input_spikes * (N_REC + 1) + recurrent_spikes * (N_IN + n_post_traces),
-        RECURRENT_PROJECTION: N_STEPS * N_REC * N_REC + recurrent_spikes * (N_REC + 1) + recurrent_spikes * (N_REC + n_post_traces),
+        INPUT_PROJECTION: N_STEPS * N_IN * N_REC * per_step + input_spikes * (N_REC + 1)
+        + recurrent_spikes * (N_IN + n_post_traces),
+        RECURRENT_PROJECTION: N_STEPS * N_REC * N_REC * per_step + recurrent_spikes * (N_REC + 1)
+        + recurrent_spikes * (N_REC + n_post_traces),
     }
     assert counts.plasticity_updates == expected
     assert counts.synaptic_events == {INPUT_PROJECTION: input_spikes * N_REC, RECURRENT_PROJECTION: recurrent_spikes * N_REC}
@@ -254,8 +264,9 @@ def test_on_step_context_shows_the_documented_point_of_the_step():
     np.testing.assert_array_equal(compiled.plastic_trace(state, projection.name, "count", kind="post"), post_total)
     np.testing.assert_array_equal(state["neurons"]["post"]["stage"], 3.0)
     assert len(post) == 6
-    # 6 synapses every step; a pre spike: 2 weights + 1 pre trace; a post spike: 3 weights + 1 post trace.
-    assert result.counts.plasticity_updates[projection.name] == 6 * PROBE_STEPS + 4 * (2 + 1) + 2 * post_total * (3 + 1)
+    # 6 synapses every step, 8 traces written by on_step (weight returned unchanged, "untouched" omitted, no trace
+    # decays: tau = inf); a pre spike: 2 weights + 1 pre trace; a post spike: 3 weights + 1 post trace.
+    assert result.counts.plasticity_updates[projection.name] == 6 * 8 * PROBE_STEPS + 4 * (2 + 1) + 2 * post_total * (3 + 1)
 
 
 def test_plastic_trace_round_trip_and_lazy_decay():

@@ -33,3 +33,39 @@ def test_credit_decays_with_the_eligibility_time_constant():
     """Δs(T)/Δs(0.2 s) follows e^{-(T - 0.2 s)/τc} (τc = 1 s) to rel 1e-3: catches swapped τc/τd."""
     ratio = _single_event(2000.0) / _single_event(200.0)
     assert abs(ratio - np.exp(-1.8)) < 1e-3 * np.exp(-1.8)
+
+
+def test_every_step_counts_the_weight_and_the_decaying_eligibility_of_every_synapse():
+    """Counting convention for rules with ``on_step`` (spikenet/plasticity.py): per step and synapse,
+    the weight when on_step makes a new one and each synapse trace the engine decays. With no spike
+    at all, R-STDP (new weight each step, one eligibility trace with tau_c) counts 2 x synapses x
+    steps; a rule whose on_step returns its inputs unchanged counts only the decaying trace."""
+    from dataclasses import dataclass, field
+
+    import spikenet as sn
+    from neurons import LIF
+
+    @dataclass(frozen=True)
+    class DecayOnly:
+        modulator_tau: float = 100.0
+        pre_traces: dict = field(default_factory=dict)
+        post_traces: dict = field(default_factory=dict)
+        synapse_traces: dict = field(default_factory=lambda: {"e": 50.0})
+
+        def on_pre(self, weight, pre, post, synapse):
+            return weight, {}, {}
+
+        def on_post(self, weight, pre, post, synapse):
+            return weight, {}, {}
+
+        def on_step(self, weight, synapse, modulator, dt):
+            return weight, synapse
+
+    for rule, per_synapse in ((RewardModulatedSTDP(), 2), (DecayOnly(), 1)):
+        net = sn.Network(dt=1.0)
+        pre = net.population("pre", 4, sn.SpikeSource.empty())
+        post = net.population("post", 3, LIF())
+        projection = net.connect(pre, post, sn.AllToAll(), weight=1.0, plasticity=rule)
+        result = net.run(25.0, progress=False)
+        assert result.counts.total_spikes == 0
+        assert result.counts.plasticity_updates[projection.name] == 25 * 12 * per_synapse
