@@ -68,6 +68,8 @@ number of pre traces; at a post spike, the column's in-degree times (1 + the syn
 projection's number of synapses times the per-synapse values touched that step: the weight if
 ``on_step`` returns a new array for it (returning the ``weight`` it was given means unchanged),
 and each synapse trace that the engine decays (finite τ) or ``on_step`` writes (counted once if both).
+The per-step decay of neuron traces is not counted: like a lazy synapse trace, a neuron trace
+could be decayed in closed form when an event reads it, which is what the counts should price.
 """
 
 from __future__ import annotations
