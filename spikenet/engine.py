@@ -679,10 +679,13 @@ class CompiledNetwork:
                     # trace decayed here (finite tau) or written by on_step, once each.
                     touched = {name for name, value in synapse.items() if value is not state["synapse"][name]}
                     touched |= {name for name, tau in consts["rule"].synapse_traces.items() if math.isfinite(tau)}
-                    values_per_synapse = len(touched) + (new_weight is not weight)
+                    weight_changed = new_weight is not weight
+                    values_per_synapse = len(touched) + weight_changed
                     weight = new_weight
-                    arena = jnp.concatenate([state["arena"][:front], jnp.broadcast_to(weight, shape).astype(dtype).reshape(-1),
-                                             state["arena"][rows_end:]])
+                    arena = state["arena"]
+                    if weight_changed:  # (rebuilding the arena copies it)
+                        arena = jnp.concatenate([arena[:front], jnp.broadcast_to(weight, shape).astype(dtype).reshape(-1),
+                                                 arena[rows_end:]])
                     plastic[projection_name] = {**state, "arena": arena, "synapse": {  # omitted traces: unchanged
                         **state["synapse"], **{k2: jnp.broadcast_to(v, shape).astype(dtype) for k2, v in synapse.items()}}}
                     plasticity_updates[k] = plasticity_updates[k] + consts["n_synapses"] * values_per_synapse
