@@ -264,6 +264,7 @@ class CompiledNetwork:
                 static_inbox = np.where(reached, static_targets - lo + n_post, arena_size)
                 out.targets = np.concatenate([plastic_targets, static_inbox], axis=1).astype(np.int32)
                 out.front_size, out.static_span, out.static_weights = front_size, (lo, hi), other.weights
+                other.targets = other.weights = None  # now in the plastic group (not passed to the step twice)
                 self.fused_static[index] = other_index
                 break
 
@@ -478,7 +479,8 @@ class CompiledNetwork:
         constant_currents = {k: const(f"constant_current/{k}", v, dtype) for k, v in constant_currents.items()}
         outgoing = [
             (out, const(f"targets/{i}", out.targets) if out.targets is not None else None,
-             const(f"weights/{i}", out.weights) if out.weights is not None else None,
+             # (a plastic group's weights live in its state's arena)
+             const(f"weights/{i}", out.weights) if out.weights is not None and not out.plastic else None,
              const(f"out_degrees/{i}", out.out_degrees),
              [(d, const(f"dense/{i}/{d}", m)) for d, m in out.dense])
             for i, out in enumerate(self.outgoing)
