@@ -108,6 +108,12 @@ class _Outgoing:
     static_weights: Any = None   # (n_pre + 1, K_static) fused static rows (event engine), or None
 
 
+def _decayed_traces(traces: dict, factors: dict) -> dict:
+    """Traces after one step's decay (``factors``: exp(-dt / tau) per trace); a factor of exactly 1
+    (tau = math.inf, an accumulator) leaves the trace as it is."""
+    return {k: v * factors[k] if factors[k] != 1.0 else v for k, v in traces.items()}
+
+
 class CompiledNetwork:
     """A network turned into jitted step functions; create with :meth:`Network.compile`."""
 
@@ -309,10 +315,8 @@ class CompiledNetwork:
 
     def plastic_weights(self, state: dict, projection_name: str) -> np.ndarray:
         """Weights of a plastic projection in synapse (CSR) order, from a run's state."""
-        for out in self.outgoing:
-            if out.plastic and out.projections[0].name == projection_name:
-                return np.asarray(state["plastic"][projection_name]["arena"])[out.front_size:][out.synapse_slots]
-        raise SpikenetError(f"projection {projection_name!r} has no plasticity rule")
+        out = self._plastic_group(projection_name)
+        return np.asarray(state["plastic"][projection_name]["arena"])[out.front_size:][out.synapse_slots]
 
     def _plastic_group(self, projection_name: str) -> _Outgoing:
         for out in self.outgoing:
@@ -328,6 +332,27 @@ class CompiledNetwork:
         if trace not in declared:
             raise SpikenetError(f"the rule of {out.projections[0].name!r} has no {kind} trace {trace!r}; declared: {sorted(declared)}")
 
+    @staticmethod
+    def _checked_values(label: str, values: Any, size: int) -> np.ndarray:
+        """``values`` as float64 (size,), finite, or a SpikenetError naming ``label``."""
+        values = np.asarray(values, dtype=np.float64)
+        if values.shape != (size,):
+            raise SpikenetError(f"{label} must have shape ({size},); got {values.shape}")
+        if not np.all(np.isfinite(values)):
+            raise SpikenetError(f"{label} must be finite")
+        return values
+
+    def _synapse_traces_now(self, state: dict, out: _Outgoing) -> dict:
+        """A plastic projection's synapse traces as of the state's step: lazily decaying ones
+        (stored as of ``synapse_step``) decayed in closed form; others as stored."""
+        plastic = state["plastic"][out.projections[0].name]
+        traces = {k: np.asarray(v) for k, v in plastic["synapse"].items()}
+        if "synapse_step" not in plastic:
+            return traces
+        elapsed = int(np.asarray(state.get("t", 0))) - np.asarray(plastic["synapse_step"]).astype(np.float64)
+        taus = out.projections[0].plasticity.synapse_traces
+        return {k: (v * np.exp(-elapsed * self.dt / taus[k])).astype(v.dtype) for k, v in traces.items()}
+
     def plastic_trace(self, state: dict, projection_name: str, trace: str, kind: str = "synapse") -> np.ndarray:
         """A plasticity trace of a plastic projection, from a run's state (``result.final_state``):
         ``kind="synapse"`` (n_synapses,) in synapse (CSR) order, like :meth:`plastic_weights`;
@@ -335,15 +360,9 @@ class CompiledNetwork:
         synapse traces (rules without ``on_step``) are decayed in closed form to the state's step."""
         out = self._plastic_group(projection_name)
         self._trace_kind(out, trace, kind)
-        plastic = state["plastic"][projection_name]
-        values = np.asarray(plastic[kind][trace])
         if kind != "synapse":
-            return values[:-1].copy()
-        if "synapse_step" in plastic:
-            tau = out.projections[0].plasticity.synapse_traces[trace]
-            elapsed = int(np.asarray(state.get("t", 0))) - np.asarray(plastic["synapse_step"]).astype(np.float64)
-            values = values * np.exp(-elapsed * self.dt / tau)
-        return values.reshape(-1)[out.synapse_slots]
+            return np.asarray(state["plastic"][projection_name][kind][trace])[:-1].copy()
+        return self._synapse_traces_now(state, out)[trace].reshape(-1)[out.synapse_slots]
 
     def with_plastic_trace(self, state: dict, projection_name: str, trace: str, values: Any, kind: str = "synapse") -> dict:
         """A copy of ``state`` in which a trace of plastic projection ``projection_name`` holds
@@ -353,21 +372,13 @@ class CompiledNetwork:
         self._trace_kind(out, trace, kind)
         projection = out.projections[0]
         size = {"pre": projection.pre.size, "post": projection.post.size, "synapse": projection.n_synapses}[kind]
-        values = np.asarray(values, dtype=np.float64)
-        if values.shape != (size,):
-            raise SpikenetError(f"{kind} trace {trace!r} of {projection_name!r} must have shape ({size},); got {values.shape}")
-        if not np.all(np.isfinite(values)):
-            raise SpikenetError(f"{kind} trace {trace!r} of {projection_name!r} must be finite")
+        values = self._checked_values(f"{kind} trace {trace!r} of {projection_name!r}", values, size)
         plastic = dict(state["plastic"][projection_name])
         if kind == "synapse" and "synapse_step" in plastic:
             # Lazily decaying traces share one step per synapse: bring all of them to the state's
             # step (closed form), so the new values and the others hold as of that step.
-            step = int(np.asarray(state.get("t", 0)))
-            elapsed = step - np.asarray(plastic["synapse_step"]).astype(np.float64)
-            rule_taus = projection.plasticity.synapse_traces
-            plastic["synapse"] = {k: (np.asarray(v) * np.exp(-elapsed * self.dt / rule_taus[k])).astype(np.asarray(v).dtype)
-                                  for k, v in plastic["synapse"].items()}
-            plastic["synapse_step"] = np.full_like(np.asarray(plastic["synapse_step"]), step)
+            plastic["synapse"] = self._synapse_traces_now(state, out)
+            plastic["synapse_step"] = np.full_like(np.asarray(plastic["synapse_step"]), int(np.asarray(state.get("t", 0))))
         array = np.array(plastic[kind][trace])
         if kind == "synapse":
             array.reshape(-1)[out.synapse_slots] = values
@@ -533,15 +544,12 @@ class CompiledNetwork:
                     modulator = modulator + raster["modulator"][name]
                 plastic[name] = {
                     "arena": state["arena"],
-                    "pre": {k: v * consts["pre_decay"][k] if consts["pre_decay"][k] != 1.0 else v
-                            for k, v in state["pre"].items()},  # tau = inf: never decays
-                    "post": {k: v * consts["post_decay"][k] if consts["post_decay"][k] != 1.0 else v
-                            for k, v in state["post"].items()},  # tau = inf: never decays
+                    "pre": _decayed_traces(state["pre"], consts["pre_decay"]),
+                    "post": _decayed_traces(state["post"], consts["post_decay"]),
                     # Synapse traces decay here only for rules with on_step (which touch every
                     # synapse every step anyway); otherwise lazily, in closed form at their events.
                     "synapse": (state["synapse"] if consts["lazy"] else
-                                {k: v * consts["synapse_decay"][k] if consts["synapse_decay"][k] != 1.0 else v
-                                 for k, v in state["synapse"].items()}),
+                                _decayed_traces(state["synapse"], consts["synapse_decay"])),
                     **({"synapse_step": state["synapse_step"]} if consts["lazy"] else {}),
                     "modulator": modulator.astype(dtype),
                 }
@@ -859,21 +867,12 @@ class CompiledNetwork:
     def with_plastic_weights(self, state: dict, projection_name: str, weights: Any) -> dict:
         """A copy of ``state`` whose plastic projection ``projection_name`` has ``weights``
         (synapse order, the projection's weight unit); pass it to ``run(..., resume=state)``."""
-        for out in self.outgoing:
-            if out.plastic and out.projections[0].name == projection_name:
-                projection = out.projections[0]
-                weights = np.asarray(weights, dtype=np.float64)
-                if weights.shape != (projection.n_synapses,):
-                    raise SpikenetError(f"weights for {projection_name!r} must have shape ({projection.n_synapses},); got {weights.shape}")
-                if not np.all(np.isfinite(weights)):
-                    raise SpikenetError(f"weights for {projection_name!r} must be finite")
-                arena = np.array(state["plastic"][projection_name]["arena"])
-                body = arena[out.front_size:]
-                body[out.synapse_slots] = weights
-                plastic = {**state["plastic"], projection_name: {**state["plastic"][projection_name], "arena": arena}}
-                return {**state, "plastic": plastic}
-        raise SpikenetError(f"projection {projection_name!r} has no plasticity rule; plastic: "
-                            f"{[o.projections[0].name for o in self.outgoing if o.plastic]}")
+        out = self._plastic_group(projection_name)
+        weights = self._checked_values(f"weights for {projection_name!r}", weights, out.projections[0].n_synapses)
+        arena = np.array(state["plastic"][projection_name]["arena"])
+        arena[out.front_size:][out.synapse_slots] = weights
+        plastic = {**state["plastic"], projection_name: {**state["plastic"][projection_name], "arena": arena}}
+        return {**state, "plastic": plastic}
 
     # -- running -------------------------------------------------------------------------
     def run(self, duration: float, seed: int = 0, monitors: Sequence[Any] = (), chunk_steps: int | None = None,
