@@ -15,7 +15,9 @@ from hardware.chip import ChipModel, chip_from_dict, load_chip
 from hardware.coefficients import Coefficient, HardwareModelError
 from hardware.crossbar import CrossbarMapping, map_crossbars
 from hardware.dense import DenseBaseline, ann_workload, clock_driven_workload, dense_baseline, neurobench_ops
-from hardware.energy import check_counts, estimate
+from hardware.energy import estimate, footprint, latency_wall_s
+from hardware.pricing import check_counts
+from hardware.regimes import REGIMES
 from hardware.mapping import Mapping, map_network
 from hardware.presets import available_chips, get_chip
 from hardware.quantisation import QuantisationReport, quantise_weights
@@ -24,7 +26,7 @@ from hardware.report import EnergyReport, EnergyTerm
 __all__ = [
     "ChipModel", "Coefficient", "CrossbarMapping", "DenseBaseline", "EnergyReport", "EnergyTerm",
     "HardwareModelError", "Mapping", "PerturbedWeights", "QuantisationReport", "adc_quantise", "ann_workload",
-    "available_chips", "check_counts", "chip_from_dict", "clock_driven_workload", "dense_baseline", "estimate",
+    "REGIMES", "available_chips", "check_counts", "footprint", "latency_wall_s", "chip_from_dict", "clock_driven_workload", "dense_baseline", "estimate",
     "get_chip", "load_chip", "map_crossbars", "map_network", "neurobench_ops", "perturb_network_weights",
     "perturb_weights", "quantise_weights", "with_weights",
 ]

@@ -23,8 +23,12 @@ from typing import Any
 from hardware.coefficients import Coefficient, HardwareModelError, coefficient_from_dict
 
 KINDS = ("digital", "analog", "dense")
+REGIMES = ("latency", "throughput", "real_time")
 ROUTING = ("unicast", "multicast_tree", "none")
 NOISE_MODELS = ("none", "pcm_nandakumar2019", "rram_wan2022")
+
+TOP_LEVEL_FIELDS = {"name", "kind", "description", "routing", "noise_model", "native_regime", "label",
+                    "calibration", "validation"}
 
 # Allowed keys per section: a typo in a chip file is an error, never a silently ignored term.
 SECTION_KEYS: dict[str, dict[str, str]] = {
@@ -49,22 +53,30 @@ SECTION_KEYS: dict[str, dict[str, str]] = {
         "column_read_all_in": "analog: per column read incl. ADC and periphery (energy)",
         "mac": "dense: per multiply-accumulate (energy)",
         "ac": "dense: per accumulate (energy)",
-        "weight_byte": "dense: per byte of weights read (energy)",
+        "weight_byte": "dense: per byte of weights read from off-chip memory (DRAM/HBM) (energy)",
+        "weight_byte_onchip": "dense: per byte of weights read from on-chip memory (cache/L2/SRAM) (energy)",
         "activation_byte": "dense: per byte of activations read or written (energy)",
     },
     "power": {
-        "static_per_chip": "leakage/idle power per chip (power)",
-        "management": "management/host-core power while running (power)",
-        "clock_per_mhz": "clock-tree/idle power per MHz of clock (power per frequency)",
+        "static_per_chip": "leakage/idle power per chip: drawn whenever the chip is powered (power; static)",
+        "management": "management/host-core power while running, above idle (power; dynamic)",
+        "clock_per_mhz": "clock-tree/idle power per MHz of clock, drawn while clocked (power per frequency; static)",
+        "busy_floor": "dense: power above idle while executing, whatever the utilisation (clocks up) (power; dynamic)",
+        "tdp": "dense: thermal design power, the power at full load (power)",
     },
     "timing": {
         "synaptic_op": "time per synaptic op on one core (time)",
-        "neuron_update": "time per neuron update on one core (time)",
+        "neuron_update": "time per (active) neuron update on one core (time)",
+        "neuron_update_idle": "time per idle neuron update on one core (time)",
+        "min_step": "shortest time step the chip can run, whatever the load (time)",
         "barrier": "time-step barrier synchronisation (time)",
         "hop": "time per router hop (time)",
         "tile_read": "analog: time per crossbar read (time)",
         "mac": "dense: time per MAC at the stated throughput (time)",
-        "weight_byte": "dense: time per byte of weights at the stated bandwidth (time)",
+        "weight_byte": "dense: time per byte of weights at the off-chip memory bandwidth (time)",
+        "weight_byte_onchip": "dense: time per byte of weights at the on-chip memory bandwidth (time)",
+        "launch_floor": "dense: shortest time of one kernel (launch and synchronisation) at batch 1 (time)",
+        "framework_floor": "dense: fixed per-inference overhead of the serving framework at batch 1 (time)",
     },
     "limits": {
         "neurons_per_core": "neurons (compartments) per core",
@@ -79,6 +91,8 @@ SECTION_KEYS: dict[str, dict[str, str]] = {
         "mesh_rows": "router mesh rows (tiles) per chip",
         "cores_per_tile": "cores sharing one router",
         "max_chips": "largest system the model supports",
+        "onchip_memory_bytes": "dense: bytes of on-chip memory (cache/L2) that can hold the weights",
+        "max_batch": "dense: largest batch considered in the throughput regime",
     },
     "analog": {
         "tile_rows": "crossbar rows (inputs) per tile",
@@ -118,13 +132,19 @@ class ChipModel:
         dimension-ordered paths) or ``none`` (routing not modelled).
     noise_model : str
         Analog device model: ``none``, ``pcm_nandakumar2019`` or ``rram_wan2022``.
-    regime : str
-        For dense devices: ``peak-utilisation lower bound``, ``modelled (45 nm arithmetic)`` or
-        ``measured batch-1``; empty for chips.
+    native_regime : str
+        The regime the device is normally run in and validated for (``latency``, ``throughput``
+        or ``real_time``; see :mod:`hardware.regimes`): ``real_time`` for TrueNorth, SpiNNaker and
+        ODIN, which tick at biological time; ``latency`` for Loihi and dense devices.
     label : str
         Caveat to print beside every number of this chip (e.g. its grade).
     origin : str
         The file or preset it was read from.
+    calibration : tuple of str
+        The measurements (or simulations, datasheets) the coefficients were taken or fitted from.
+    validation : tuple of str
+        Published measurements the coefficients were *not* derived from and that the model is
+        tested against (``tests/hardware/test_validation.py``); empty when none exists.
     """
 
     name: str
@@ -138,8 +158,10 @@ class ChipModel:
     operating_point: dict[str, Coefficient] = field(default_factory=dict)
     routing: str = "unicast"
     noise_model: str = "none"
-    regime: str = ""
+    native_regime: str = "latency"
     label: str = ""
+    calibration: tuple[str, ...] = ()
+    validation: tuple[str, ...] = ()
     origin: str = "<memory>"
 
     # -- derived facts -----------------------------------------------------------------
@@ -161,17 +183,31 @@ class ChipModel:
     def at_operating_point(self, **values: float) -> "ChipModel":
         """A copy with some ``operating_point`` values changed (e.g. ``clock_mhz=1.3``), sources kept.
 
-        Only per-term models scale with an operating point; an all-in chip raises, since its
-        figure holds at its published point only.
+        Changing ``supply_v`` rescales every per-event energy and the static and clock power by
+        ``(V / V0)**2`` (dynamic energy is CV^2; leakage power is taken to follow the same square,
+        a first-order rule validated for TrueNorth between 0.70 and 1.05 V in
+        tests/hardware/test_validation.py). Only per-term models scale with an operating point;
+        an all-in chip raises, since its figure holds at its published point only.
         """
         if self.scope == "all-in":
             raise HardwareModelError(f"chip {self.name!r} is priced by all-in figures measured at one operating point")
         point = dict(self.operating_point)
+        chip = self
         for key, value in values.items():
             if key not in point:
                 raise HardwareModelError(f"chip {self.name!r} has no operating_point.{key}; known: {sorted(point)}")
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0 or value == float("inf"):
+                raise HardwareModelError(f"operating_point.{key} must be a finite number > 0; got {value!r}")
+            if key == "supply_v":
+                factor = (float(value) / point[key].value) ** 2
+                note = f"scaled x {factor:.4g} as (V / {point[key].value:g} V)^2 to {float(value):g} V"
+                energy = {k: replace(c, value=c.value * factor, note=(c.note + "; " if c.note else "") + note)
+                          for k, c in chip.energy.items()}
+                power = {k: replace(c, value=c.value * factor, note=(c.note + "; " if c.note else "") + note)
+                         if k in ("static_per_chip", "clock_per_mhz") else c for k, c in chip.power.items()}
+                chip = replace(chip, energy=energy, power=power)
             point[key] = replace(point[key], note=f"changed from {point[key].value:g} by the user", value=float(value))
-        return replace(self, operating_point=point)
+        return replace(chip, operating_point=point)
 
     def all_coefficients(self) -> dict[str, Coefficient]:
         out: dict[str, Coefficient] = {}
@@ -183,7 +219,8 @@ class ChipModel:
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"name": self.name, "kind": self.kind, "description": self.description,
                                 "routing": self.routing, "noise_model": self.noise_model,
-                                "regime": self.regime, "label": self.label}
+                                "native_regime": self.native_regime, "label": self.label,
+                                "calibration": list(self.calibration), "validation": list(self.validation)}
         for section in SECTION_KEYS:
             data[section] = {k: c.to_dict() for k, c in getattr(self, section).items()}
         return data
@@ -245,10 +282,19 @@ def chip_from_dict(data: Any, origin: str = "<memory>", allow_unverified: bool =
     noise_model = data.get("noise_model", "none")
     if noise_model not in NOISE_MODELS:
         raise HardwareModelError(f"{origin}: field 'noise_model' must be one of {NOISE_MODELS}; got {noise_model!r}")
+    native_regime = data.get("native_regime", "latency")
+    if native_regime not in REGIMES:
+        raise HardwareModelError(f"{origin}: field 'native_regime' must be one of {REGIMES}; got {native_regime!r}")
+    unknown_fields = sorted(set(data) - TOP_LEVEL_FIELDS - set(SECTION_KEYS))
+    if unknown_fields:
+        raise HardwareModelError(f"{origin}: unknown field(s) {unknown_fields}; allowed: "
+                                 f"{sorted(TOP_LEVEL_FIELDS | set(SECTION_KEYS))}")
     _check_dimensions(sections, origin)
     chip = ChipModel(name=str(data["name"]), kind=kind, description=str(data["description"]),
-                     routing=routing, noise_model=noise_model, regime=str(data.get("regime", "")),
-                     label=str(data.get("label", "")), origin=origin, **sections)
+                     routing=routing, noise_model=noise_model, native_regime=native_regime,
+                     label=str(data.get("label", "")), origin=origin,
+                     calibration=_strings(data.get("calibration", ()), origin, "calibration"),
+                     validation=_strings(data.get("validation", ()), origin, "validation"), **sections)
     check_scopes(chip)
     if not allow_unverified:
         unverified = sorted(k for k, c in chip.all_coefficients().items() if c.grade == "U")
@@ -262,6 +308,12 @@ def chip_from_dict(data: Any, origin: str = "<memory>", allow_unverified: bool =
             if key not in chip.analog:
                 raise HardwareModelError(f"{origin}: analog chip is missing the field 'analog.{key}'")
     return chip
+
+
+def _strings(value: Any, origin: str, key: str) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise HardwareModelError(f"{origin}: field {key!r} must be a list of strings (sources); got {value!r}")
+    return tuple(value)
 
 
 _EXPECTED_DIMENSION = {"energy": ("energy", "energy_per_byte"), "power": ("power", "power_per_frequency"), "timing": ("time",)}

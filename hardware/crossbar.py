@@ -19,6 +19,7 @@ from typing import Any
 
 from hardware.chip import ChipModel
 from hardware.coefficients import HardwareModelError
+from hardware.pricing import price_power
 from hardware.report import EnergyReport
 
 ANALOG_MODES = ("event", "full_mvm")
@@ -124,7 +125,7 @@ def _reads(counts: Any, block: TileBlock, rows: int, mode: str) -> tuple[float, 
 
 
 def estimate_analog(counts: Any, mapping: CrossbarMapping, chip: ChipModel, inferences: int = 1,
-                    timing: str = "real_time", mode: str = "event") -> EnergyReport:
+                    regime: str = "latency", mode: str = "event", include_static: bool = True) -> EnergyReport:
     """Energy of a counted run on an analog crossbar chip (see the module docstring).
 
     Terms: ``row_activation`` (DAC + row drive per driven row per tile), ``cell_read`` (per
@@ -133,8 +134,8 @@ def estimate_analog(counts: Any, mapping: CrossbarMapping, chip: ChipModel, infe
     """
     if mode not in ANALOG_MODES:
         raise HardwareModelError(f"analog_mode must be one of {ANALOG_MODES}; got {mode!r}")
-    report = EnergyReport(chip.name, chip.kind, chip.scope, regime=f"analog {mode}", label=chip.label,
-                          inferences=inferences)
+    report = EnergyReport(chip.name, chip.kind, chip.scope, regime=regime, label=chip.label, inferences=inferences)
+    report.notes.append(f"analog mode: {mode}")
     rows = int(chip.analog_value("tile_rows"))
     devices = chip.analog_value("devices_per_weight")
     adc_per_weight = chip.analog_value("adc_columns_per_weight")
@@ -157,16 +158,33 @@ def estimate_analog(counts: Any, mapping: CrossbarMapping, chip: ChipModel, infe
         price("adc_conversion", totals["column_reads"], "column conversions")
     if "column_read_all_in" in energy:
         price("column_read_all_in", totals["column_reads"], "column reads")
-    if timing == "real_time":
-        report.wall_time_s = counts.duration_ms / 1000.0
+    real = counts.duration_ms / 1000.0
+    if "tile_read" not in chip.timing:
+        if regime != "real_time":
+            raise HardwareModelError(f"chip {chip.name!r} has no timing.tile_read for the {regime} regime; "
+                                     "use regime='real_time'")
+        fast = real
     else:
-        if "tile_read" not in chip.timing:
-            raise HardwareModelError(f"chip {chip.name!r} has no timing.tile_read; use timing='real_time'")
-        report.wall_time_s = counts.steps * chip.timing["tile_read"].seconds()
+        fast = counts.steps * chip.timing["tile_read"].seconds()  # one crossbar read per step, tiles in parallel
+    if regime == "real_time":
+        report.wall_time_s = max(real, fast)
+    elif regime == "latency":
+        report.wall_time_s = fast
+    else:
+        per_chip = chip.limit("cores_per_chip")
+        chips = -(-mapping.tiles_used // per_chip) if per_chip else 1
+        copies = max(1, (per_chip * chips) // max(mapping.tiles_used, 1)) if per_chip else 1
+        report.extra["copies_in_flight"] = copies
+        report.notes.append(f"throughput regime: {copies} copies of the network side by side on {chips} chip(s)")
+        report.wall_time_s = fast / copies
     updates = sum(counts.neuron_updates.values())
     if updates:
         report.unpriced.append(f"{updates} neuron updates (digital periphery or host; no sourced energy)")
-    report.notes.append("static power not sourced: not included")
+    if "static_per_chip" in chip.power:
+        per_chip = chip.limit("cores_per_chip")
+        price_power(report, chip, -(-mapping.tiles_used // per_chip) if per_chip else 1, include_static)
+    else:
+        report.notes.append(f"{chip.name} has no sourced static power: static energy not included (lower bound)")
     if mode == "event":
         report.notes.append("tile activity assumes independent firing of the rows of a tile")
     report.extra.update(totals)

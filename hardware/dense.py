@@ -1,27 +1,47 @@
-"""The dense baseline: the same workload as a dense network on a GPU or CPU.
+r"""The dense baseline: the same workload as a dense network on a GPU or CPU, as a roofline.
 
-Two dense workloads are priced from the network's structure:
+Two dense workloads are built from a network's structure:
 
-* **clock-driven dense step**: every synapse every step (``spikes @ W`` each dt): MACs =
-  synapses x steps; the weights are read each step (batch 1, no reuse across steps) and every
-  neuron's activation is read and written each step.
-* **equivalent ANN**: one forward pass per inference: MACs = synapses; weights read once,
-  each activation read and written once.
+* **clock-driven dense step**: every synapse every step (``spikes @ W`` each dt): one pass per
+  step, one kernel per projection plus one for the neuron update; MACs = synapses per pass.
+* **equivalent ANN**: one forward pass per inference, one kernel per projection (layer).
 
-Memory traffic is priced beside the MACs (counting only MACs vs ACs is the classic mistake).
-The device's ``regime`` says what the number means: a peak-utilisation lower bound, a
-45 nm arithmetic model, or a measured batch-1 figure. Operation counts follow NeuroBench
-(:func:`neurobench_ops`).
+A workload is priced on a dense device in a regime (:mod:`hardware.regimes`), by one roofline
+model for every device. Per pass (``k`` kernels, ``m`` MACs, ``w`` weight bytes, ``a``
+activation bytes), at batch ``B``:
+
+.. math::
+
+    t_{pass}(B) = \max(k\,t_{launch},\; B\,m\,t_{MAC},\; w\,t_{byte}(level) + B\,a\,t_{byte}(on\text{-}chip))
+
+where the weights are read from on-chip memory (L2/cache) when they fit in
+``limits.onchip_memory_bytes`` and from DRAM/HBM otherwise. Latency regime: ``B = 1`` and a
+per-inference ``timing.framework_floor`` is added. Throughput regime: the smallest ``B`` at which
+the pass is compute-bound (at most ``limits.max_batch``), time and weight traffic shared by the
+``B`` inferences. Real-time regime: the device is handed one input per inference period and is
+powered for the whole period (or for its latency-regime time if that is longer).
+
+Energy = MACs x e_MAC + weight bytes x e_byte(level) + activation bytes x e_byte(on-chip)
++ busy-floor power x busy time (dynamic) + idle power x wall time (static). A device's e_MAC is
+its dynamic energy per MAC at full load, ``(TDP - idle - busy floor) / peak MAC rate``, so that the
+model draws TDP when compute-bound. Operation counts follow NeuroBench (:func:`neurobench_ops`).
+Published batch-1 measurements (Blouw 2019) are validation points this model is tested against
+(``tests/hardware/test_validation.py``), not coefficients.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from hardware.chip import ChipModel
 from hardware.coefficients import HardwareModelError
+from hardware.pricing import check_counts, price_power
+from hardware.regimes import resolve_regime
 from hardware.report import EnergyReport
+
+DEFAULT_MAX_BATCH = 256
 
 
 @dataclass(frozen=True)
@@ -32,13 +52,15 @@ class DenseWorkload:
     ----------
     name : str
     macs : int
-        Multiply-accumulates.
+        Multiply-accumulates, all passes together.
     weight_bytes : float
-        Bytes of weights read.
+        Bytes of weights read at batch 1 (every pass reads all weights), all passes together.
     activation_bytes : float
-        Bytes of activations read and written.
+        Bytes of activations read and written, all passes together.
     passes : int
         Forward passes (steps or inferences).
+    kernels_per_pass : int
+        Kernel launches (layers, or projections plus a neuron update) per pass.
     """
 
     name: str
@@ -46,6 +68,7 @@ class DenseWorkload:
     weight_bytes: float
     activation_bytes: float
     passes: int
+    kernels_per_pass: int = 1
 
 
 def _sizes(network: Any) -> tuple[int, int]:
@@ -59,15 +82,25 @@ def clock_driven_workload(network: Any, steps: int, weight_bits: int) -> DenseWo
     synapses, neurons = _sizes(network)
     bytes_per_value = weight_bits / 8.0
     return DenseWorkload("clock-driven dense step", synapses * steps, synapses * bytes_per_value * steps,
-                         2 * neurons * bytes_per_value * steps, steps)
+                         2 * neurons * bytes_per_value * steps, steps, len(network.projections) + 1)
 
 
 def ann_workload(network: Any, inferences: int, weight_bits: int) -> DenseWorkload:
-    """The equivalent ANN: one pass per inference (MACs = synapses)."""
+    """The equivalent ANN: one pass per inference (MACs = synapses), one kernel per projection."""
     synapses, neurons = _sizes(network)
     bytes_per_value = weight_bits / 8.0
     return DenseWorkload("equivalent ANN", synapses * inferences, synapses * bytes_per_value * inferences,
-                         2 * neurons * bytes_per_value * inferences, inferences)
+                         2 * neurons * bytes_per_value * inferences, inferences, max(1, len(network.projections)))
+
+
+def mlp_workload(layer_sizes: list[int], weight_bits: int, inferences: int = 1) -> DenseWorkload:
+    """A fully connected network with the given layer sizes (e.g. ``[784, 400, 10]``), one pass per inference."""
+    if len(layer_sizes) < 2 or any(int(n) < 1 for n in layer_sizes):
+        raise HardwareModelError(f"layer_sizes must list at least two layer sizes >= 1; got {layer_sizes!r}")
+    macs = sum(a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+    name = "MLP " + "-".join(str(n) for n in layer_sizes)
+    return DenseWorkload(name, macs * inferences, macs * weight_bits / 8.0 * inferences,
+                         2 * sum(layer_sizes) * weight_bits / 8.0 * inferences, inferences, len(layer_sizes) - 1)
 
 
 def neurobench_ops(network: Any, counts: Any) -> dict[str, float]:
@@ -87,29 +120,124 @@ def neurobench_ops(network: Any, counts: Any) -> dict[str, float]:
             "membrane_updates": float(sum(counts.neuron_updates.values()))}
 
 
-def price_workload(workload: DenseWorkload, device: ChipModel, inferences: int = 1) -> EnergyReport:
-    """Energy of a dense workload on a dense device, with the regime stated."""
+@dataclass(frozen=True)
+class Roofline:
+    """Time of one pass of a batch, what bounds it (launch, compute or memory), and where the weights live."""
+
+    seconds: float
+    bound: str
+    batch: int
+    weight_level: str
+
+
+def _weight_level(workload: DenseWorkload, device: ChipModel) -> str:
+    per_pass = workload.weight_bytes / workload.passes
+    capacity = device.limit("onchip_memory_bytes")
+    if capacity and per_pass <= capacity and "weight_byte_onchip" in device.energy:
+        return "onchip"
+    return "offchip"
+
+
+def _seconds(device: ChipModel, key: str) -> float:
+    return device.timing[key].seconds() if key in device.timing else 0.0
+
+
+def roofline_pass(workload: DenseWorkload, device: ChipModel, batch: int) -> Roofline:
+    """Time of one pass of ``batch`` inferences on ``device`` (the max of launch, compute and memory times)."""
+    level = _weight_level(workload, device)
+    m = workload.macs / workload.passes
+    w = workload.weight_bytes / workload.passes
+    a = workload.activation_bytes / workload.passes
+    t_byte = _seconds(device, "weight_byte_onchip" if level == "onchip" else "weight_byte")
+    t_onchip = _seconds(device, "weight_byte_onchip")
+    candidates = {"launch": workload.kernels_per_pass * _seconds(device, "launch_floor"),
+                  "compute": batch * m * _seconds(device, "mac"),
+                  "memory": w * t_byte + batch * a * t_onchip}
+    bound = max(candidates, key=candidates.get)
+    return Roofline(candidates[bound], bound, batch, level)
+
+
+def best_batch(workload: DenseWorkload, device: ChipModel) -> int:
+    """The smallest batch at which a pass is compute-bound, capped by ``limits.max_batch`` (default 256)."""
+    cap = device.limit("max_batch") or DEFAULT_MAX_BATCH
+    one = roofline_pass(workload, device, 1)
+    compute = roofline_pass(workload, device, 1).seconds if one.bound == "compute" else (
+        workload.macs / workload.passes * _seconds(device, "mac"))
+    if compute <= 0:
+        return cap
+    batch = max(1, min(cap, math.ceil(one.seconds / compute)))
+    # the memory time grows with the batch through activations: step down while it still pays
+    while batch > 1 and roofline_pass(workload, device, batch).seconds / batch >= roofline_pass(workload, device, batch - 1).seconds / (batch - 1):
+        batch -= 1
+    return batch
+
+
+def price_workload(workload: DenseWorkload, device: ChipModel, inferences: int = 1, regime: str = "latency",
+                   period_s: float | None = None, include_static: bool = True) -> EnergyReport:
+    """Energy and wall time of a dense workload on a dense device in one regime (roofline; module docstring).
+
+    Parameters
+    ----------
+    workload : DenseWorkload
+    device : ChipModel
+        A ``dense`` preset or chip file.
+    inferences : int
+        Inferences the workload holds (``workload.passes`` must be a multiple of it).
+    regime : str
+        ``latency`` (batch 1), ``throughput`` (best batch) or ``real_time`` (one input per ``period_s``).
+    period_s : float, optional
+        Real-time regime: the sensor period of one inference in s (required there).
+    include_static : bool
+        Add idle power x wall time (the static part).
+    """
     if device.kind != "dense":
         raise HardwareModelError(f"{device.name!r} is a {device.kind} chip, not a dense device; "
                                  "dense devices: see hardware.presets.available_chips('dense')")
-    report = EnergyReport(device.name, "dense", device.scope, regime=device.regime, label=device.label,
-                          inferences=inferences)
+    regime = resolve_regime(regime, device)
+    if isinstance(inferences, bool) or not isinstance(inferences, int) or inferences < 1:
+        raise HardwareModelError(f"inferences must be an integer >= 1; got {inferences!r}")
+    if workload.passes < 1:
+        raise HardwareModelError(f"workload {workload.name!r} has {workload.passes} passes; it needs at least one")
+    inferences = int(inferences)
+    if regime == "real_time" and not (period_s is not None and math.isfinite(period_s) and period_s > 0):
+        raise HardwareModelError(f"the real_time regime needs period_s, the inference period in s (> 0); got {period_s!r}")
+    report = EnergyReport(device.name, "dense", device.scope, regime=regime, label=device.label, inferences=inferences)
+    passes_per_inference = workload.passes / inferences
+    batch = best_batch(workload, device) if regime == "throughput" else 1
+    one_pass = roofline_pass(workload, device, batch)
+    framework = _seconds(device, "framework_floor")
+    busy_per_inference = passes_per_inference * one_pass.seconds / batch + framework / batch
+    busy = busy_per_inference * inferences
+    if regime == "real_time":
+        if busy_per_inference > period_s:
+            report.notes.append(f"{device.name} cannot keep up with one input per {period_s * 1e3:.4g} ms: an inference "
+                                f"takes {busy_per_inference * 1e3:.4g} ms; wall time is its own (slower) time")
+        report.wall_time_s = max(period_s, busy_per_inference) * inferences
+    else:
+        report.wall_time_s = busy
     energy = device.energy
     report.add("mac", workload.macs, "MACs", energy["mac"].pj(), "energy.mac", energy["mac"].citation())
+    weight_key = "weight_byte_onchip" if one_pass.weight_level == "onchip" else "weight_byte"
+    weight_bytes = workload.weight_bytes / batch
     if device.scope == "all-in":
-        report.notes.append("all-in measured figure: memory traffic and overheads are inside it")
+        report.notes.append("all-in figure: memory traffic and overheads are inside it")
     else:
-        for term, amount in (("weight_byte", workload.weight_bytes), ("activation_byte", workload.activation_bytes)):
-            if term in energy:
-                report.add(term, amount, "bytes", energy[term].in_base_unit(), f"energy.{term}", energy[term].citation())
+        for term, key, amount in (("weight_byte", weight_key, weight_bytes),
+                                  ("activation_byte", "activation_byte", workload.activation_bytes)):
+            if key in energy:
+                report.add(term, amount, f"bytes ({key})", energy[key].in_base_unit(), f"energy.{key}", energy[key].citation())
             else:
-                report.unpriced.append(f"{amount:.4g} bytes of {term.split('_')[0]} traffic")
-    timing = device.timing
-    compute_s = workload.macs * timing["mac"].seconds() if "mac" in timing else 0.0
-    memory_s = workload.weight_bytes * timing["weight_byte"].seconds() if "weight_byte" in timing else 0.0
-    report.wall_time_s = max(compute_s, memory_s)
-    report.notes.append(f"regime: {device.regime}; workload: {workload.name} ({workload.passes} passes)")
+                report.unpriced.append(f"{amount:.4g} bytes of {term.split('_')[0]} traffic (no energy.{key})")
+    if "busy_floor" in device.power:
+        c = device.power["busy_floor"]
+        report.add("busy_floor", busy, "s busy", c.watts() * 1e12, "power.busy_floor", c.citation())
+    price_power(report, device, 1, include_static)
+    report.notes.append(f"{regime} regime, batch {batch}: a pass is {one_pass.bound}-bound ({one_pass.seconds * 1e6:.4g} µs), "
+                        f"weights in {one_pass.weight_level} memory; workload: {workload.name} ({workload.passes} passes, "
+                        f"{workload.kernels_per_pass} kernels each)")
     report.extra["workload"] = workload.__dict__.copy()
+    report.extra["roofline"] = {"batch": batch, "bound": one_pass.bound, "pass_s": one_pass.seconds,
+                                "weight_level": one_pass.weight_level, "busy_s": busy}
     return report
 
 
@@ -117,14 +245,17 @@ def _weight_bits(device: ChipModel) -> int:
     return device.limit("weight_bits") or 32
 
 
-def estimate_dense_clock_driven(counts: Any, network: Any, device: ChipModel, inferences: int = 1) -> EnergyReport:
+def estimate_dense_clock_driven(counts: Any, network: Any, device: ChipModel, inferences: int = 1,
+                                regime: str = "latency", include_static: bool = True) -> EnergyReport:
     """The clock-driven dense step of ``network`` for ``counts.steps`` steps on ``device``."""
-    return price_workload(clock_driven_workload(network, counts.steps, _weight_bits(device)), device, inferences)
+    period = counts.steps * counts.dt / 1000.0 / inferences
+    return price_workload(clock_driven_workload(network, counts.steps, _weight_bits(device)), device, inferences,
+                          regime, period, include_static)
 
 
 @dataclass
 class DenseBaseline:
-    """Both dense readings of one workload on one device, plus NeuroBench counts."""
+    """Both dense readings of one workload on one device in one regime, plus NeuroBench counts."""
 
     device: str
     regime: str
@@ -137,25 +268,29 @@ class DenseBaseline:
                 "ann": self.ann.to_dict(), "neurobench_ops": dict(self.ops)}
 
 
-def dense_baseline(counts: Any, network: Any, device: ChipModel | str, inferences: int = 1) -> DenseBaseline:
+def dense_baseline(counts: Any, network: Any, device: ChipModel | str, inferences: int = 1,
+                   regime: str = "latency") -> DenseBaseline:
     """Price ``network``'s run as a dense network: the clock-driven step and the equivalent ANN.
 
     Parameters
     ----------
     counts : spikenet.ActivityCounts
-        Sets the number of steps (and the NeuroBench effective ops).
+        Sets the number of steps (and the NeuroBench effective ops) and, in the real-time regime,
+        the inference period (simulated time / inferences).
     network : spikenet.Network
     device : ChipModel or str
-        A dense preset (``a100``, ``h100``, ``cpu_horowitz45``, ``gpu_k4000_batch1``, ``cpu_xeon_batch1``).
+        A dense preset (see ``hardware.available_chips("dense")``).
     inferences : int
         ANN forward passes (one per inference) and the per-inference divisor.
+    regime : str
+        ``latency``, ``throughput`` or ``real_time`` (:mod:`hardware.regimes`).
     """
-    from hardware.energy import check_counts
     from hardware.presets import get_chip
 
     device = get_chip(device) if isinstance(device, str) else device
     check_counts(counts, network)
     bits = _weight_bits(device)
-    clock = price_workload(clock_driven_workload(network, counts.steps, bits), device, inferences)
-    ann = price_workload(ann_workload(network, inferences, bits), device, inferences)
-    return DenseBaseline(device.name, device.regime, clock, ann, neurobench_ops(network, counts))
+    period = counts.steps * counts.dt / 1000.0 / inferences
+    clock = price_workload(clock_driven_workload(network, counts.steps, bits), device, inferences, regime, period)
+    ann = price_workload(ann_workload(network, inferences, bits), device, inferences, regime, period)
+    return DenseBaseline(device.name, regime, clock, ann, neurobench_ops(network, counts))

@@ -15,9 +15,13 @@ CATEGORY = {
     "neuron_ms_all_in": "all-in", "row_activation": "adc_dac", "cell_read": "synaptic",
     "adc_conversion": "adc_dac", "column_read_all_in": "all-in", "mac": "compute", "ac": "compute",
     "weight_byte": "memory", "activation_byte": "memory", "static": "static", "clock": "clock",
-    "management": "management",
+    "management": "management", "busy_floor": "busy floor",
 }
-STATIC_TERMS = ("static",)
+# Static: what the device draws whenever it is powered (and clocked) and waiting, whatever the
+# activity: leakage/idle power and the clock tree. Everything else is dynamic: per-event energies
+# and the power drawn only while running (management cores, a dense device's clocks-up floor).
+# This is the split bench measurements use (dynamic = running power - idle power, Blouw 2019).
+STATIC_TERMS = ("static", "clock")
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,8 @@ class EnergyReport:
     scope : str
         ``per-term`` or ``all-in``.
     regime : str
-        For dense devices: peak-utilisation lower bound, modelled or measured batch-1.
+        ``latency``, ``throughput`` or ``real_time`` (:mod:`hardware.regimes`): how wall time, and
+        with it static energy, was set.
     terms : dict of str -> EnergyTerm
     wall_time_s : float
         Wall-clock time of the run in s (what static power is multiplied by).
@@ -97,7 +102,7 @@ class EnergyReport:
 
     @property
     def static_j(self) -> float:
-        """Leakage/idle energy (static power x wall time) in J."""
+        """Static energy in J: idle/leakage and clock power x wall time (:data:`STATIC_TERMS`)."""
         return float(sum(self.terms[t].energy_j for t in STATIC_TERMS if t in self.terms))
 
     @property
@@ -112,6 +117,15 @@ class EnergyReport:
     @property
     def dynamic_per_inference_j(self) -> float:
         return self.dynamic_j / self.inferences
+
+    @property
+    def static_per_inference_j(self) -> float:
+        return self.static_j / self.inferences
+
+    def regime_entry(self) -> dict[str, float]:
+        """``{total_j, static_j, dynamic_j, latency_s}`` per inference (the main job's summary format)."""
+        return {"total_j": self.per_inference_j, "static_j": self.static_per_inference_j,
+                "dynamic_j": self.dynamic_per_inference_j, "latency_s": self.latency_s}
 
     @property
     def latency_s(self) -> float:
@@ -155,7 +169,8 @@ class EnergyReport:
         return {
             "chip": self.chip, "kind": self.kind, "scope": self.scope, "regime": self.regime, "label": self.label,
             "total_j": self.total_j, "dynamic_j": self.dynamic_j, "static_j": self.static_j,
-            "per_inference_j": self.per_inference_j, "inferences": self.inferences,
+            "per_inference_j": self.per_inference_j, "static_per_inference_j": self.static_per_inference_j,
+            "dynamic_per_inference_j": self.dynamic_per_inference_j, "inferences": self.inferences,
             "wall_time_s": self.wall_time_s, "latency_s": self.latency_s, "edp_js": self.edp_js,
             "breakdown_j": self.breakdown(), "terms": {k: t.to_dict() for k, t in self.terms.items()},
             "complete": self.complete, "unpriced": list(self.unpriced), "notes": list(self.notes),
@@ -167,8 +182,9 @@ class EnergyReport:
 
     def summary(self) -> str:
         """A few readable lines: total, per inference, the largest terms."""
-        lines = [f"{self.chip} ({self.kind}, {self.scope}{', ' + self.regime if self.regime else ''}): "
-                 f"{self.total_j * 1e6:.4g} µJ per run, {self.per_inference_j * 1e6:.4g} µJ per inference, "
+        lines = [f"{self.chip} ({self.kind}, {self.scope}{', ' + self.regime + ' regime' if self.regime else ''}): "
+                 f"{self.total_j * 1e6:.4g} µJ per run, {self.per_inference_j * 1e6:.4g} µJ per inference "
+                 f"(static {self.static_per_inference_j * 1e6:.4g}, dynamic {self.dynamic_per_inference_j * 1e6:.4g}), "
                  f"latency {self.latency_s * 1e3:.4g} ms"]
         for term in sorted(self.terms.values(), key=lambda t: -t.energy_j):
             lines.append(f"  {term.name:24s} {term.energy_j * 1e6:12.4g} µJ  ({term.count:.4g} {term.unit})")

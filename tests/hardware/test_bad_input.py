@@ -118,10 +118,18 @@ def test_every_preset_coefficient_carries_a_source_and_node():
             assert coefficient.source and coefficient.node, (name, key)
 
 
-def test_bad_timing_and_inference_count():
+def test_bad_regime_timing_and_inference_count():
+    import copy
+
+    from hardware.presets_digital import LOIHI
     with pytest.raises(HardwareModelError, match="timing must be one of"):
         estimate(good_counts(), NETWORK, "loihi", timing="soon")
-    with pytest.raises(HardwareModelError, match="inferences must be >= 1"):
+    with pytest.raises(HardwareModelError, match="regime must be one of"):
+        estimate(good_counts(), NETWORK, "loihi", regime="fastest")
+    with pytest.raises(HardwareModelError, match="inferences must be an integer >= 1"):
         estimate(good_counts(), NETWORK, "loihi", inferences=0)
-    with pytest.raises(HardwareModelError, match="no timing"):
-        estimate(good_counts(), NETWORK, "truenorth", timing="fast")
+    untimed = copy.deepcopy(LOIHI)
+    untimed.pop("timing")
+    untimed["name"] = "loihi_without_timing"
+    with pytest.raises(HardwareModelError, match="no timing model"):
+        estimate(good_counts(), NETWORK, chip_from_dict(untimed, origin="untimed.json"), regime="latency")

@@ -37,14 +37,43 @@ def test_workloads_count_macs_and_memory_traffic():
     assert (ann.macs, ann.weight_bytes, ann.activation_bytes) == (900, 1800.0, 420.0)
 
 
-def test_h100_prices_macs_and_memory_with_its_regime():
-    """ENERGY_REFERENCES §3.2 (D): H100 FP16 1.41 pJ/MAC at TDP; HBM2 ~3.9 pJ/bit ~ 31 pJ/byte (C);
-    45 nm 8 KB SRAM 1.25 pJ/byte for activations. 300 MACs + 600 B weights + 140 B activations."""
+def test_h100_roofline_prices_macs_memory_and_idle_power_at_batch_1():
+    """Hand-worked roofline: NVIDIA H100 datasheet (700 W TDP, 494.7 T FP16 MAC/s) and a 142.5 W ready-idle
+    reading give (700 - 142.5) / 494.7e12 = 1.127 pJ per MAC; 600 B of weights fit in L2 (Horowitz 1 MB SRAM,
+    12.5 pJ/byte); 140 B of activations at 1.25 pJ/byte. At batch 1 two layers are launch-bound: 2 x 5 µs, so
+    static = 142.5 W x 10 µs. Latency regime."""
     network = feedforward([10, 20, 5])
     report = price_workload(ann_workload(network, 1, 16), get_chip("h100"))
-    assert report.total_j == pytest.approx((300 * 1.41 + 600 * 31.0 + 140 * 1.25) * 1e-12)
-    assert report.regime == "peak-utilisation lower bound"
+    mac_pj = (700.0 - 142.5) / 494.7e12 * 1e12
+    assert report.dynamic_j == pytest.approx((300 * mac_pj + 600 * 12.5 + 140 * 1.25) * 1e-12, rel=1e-3)
+    assert report.wall_time_s == pytest.approx(10e-6)
+    assert report.static_j == pytest.approx(142.5 * 10e-6)
+    assert report.regime == "latency"
     assert report.breakdown()["memory"] > report.breakdown()["compute"]  # pitfall 1: memory dominates MACs
+
+
+def test_throughput_regime_amortises_launches_and_static_power_over_the_best_batch():
+    """Roofline (hardware.dense): at batch B a launch-bound pass serves B inferences, so time and static energy
+    per inference fall by B while MAC energy per inference stays; weight traffic is shared by the batch."""
+    network = feedforward([10, 20, 5])
+    one = price_workload(ann_workload(network, 1, 16), get_chip("h100"), regime="latency")
+    many = price_workload(ann_workload(network, 1, 16), get_chip("h100"), regime="throughput")
+    batch = many.extra["roofline"]["batch"]
+    assert batch == 256  # launch-bound up to the largest batch considered
+    assert many.latency_s == pytest.approx(one.latency_s / batch)
+    assert many.static_j == pytest.approx(one.static_j / batch)
+    assert many.energy("mac") == pytest.approx(one.energy("mac"))
+    assert many.energy("weight_byte") == pytest.approx(one.energy("weight_byte") / batch)
+
+
+def test_real_time_regime_keeps_the_dense_device_powered_for_the_whole_period():
+    """Sensor-paced: one input every 350 ms; the device idles in between, so static = idle power x 350 ms."""
+    network = feedforward([10, 20, 5])
+    report = price_workload(ann_workload(network, 1, 16), get_chip("h100"), regime="real_time", period_s=0.35)
+    assert report.wall_time_s == pytest.approx(0.35)
+    assert report.static_j == pytest.approx(142.5 * 0.35)
+    with pytest.raises(HardwareModelError, match="period_s"):
+        price_workload(ann_workload(network, 1, 16), get_chip("h100"), regime="real_time")
 
 
 def test_dense_baseline_refuses_a_neuromorphic_chip():

@@ -12,8 +12,8 @@ from neurons import LIF
 
 
 def test_engine_counts_priced_on_loihi_equal_the_sum_of_count_times_coefficient():
-    """Davies 2018 Table 2 coefficients: synaptic term = counted events x 23.6 pJ, neuron term =
-    counted updates x 81 pJ; the report's total is the sum of its terms."""
+    """Davies 2018 Table 2 coefficients: synaptic term = counted events x 23.6 pJ, neuron terms =
+    driven updates x 81 pJ + idle updates x 52 pJ; the report's total is the sum of its terms."""
     network = sn.Network(dt=1.0)
     source = network.poisson_source("inp", 50, 50.0)
     layer = network.population("lif", 40, LIF())
@@ -21,7 +21,10 @@ def test_engine_counts_priced_on_loihi_equal_the_sum_of_count_times_coefficient(
     counts = network.run(50.0, progress=False).counts
     report = hardware.estimate(counts, network, "loihi", inferences=5)
     assert report.energy("synaptic_op") == pytest.approx(counts.total_synaptic_events * 23.6e-12)
-    assert report.energy("neuron_update_active") == pytest.approx(40 * 50 * 81e-12)
+    driven = counts.neuron_updates_driven["lif"]
+    assert 0 < driven < 40 * 50
+    assert report.energy("neuron_update_active") == pytest.approx(driven * 81e-12)
+    assert report.energy("neuron_update_idle") == pytest.approx((40 * 50 - driven) * 52e-12)
     assert report.total_j == pytest.approx(sum(t.energy_j for t in report.terms.values()))
     assert report.per_inference_j == pytest.approx(report.total_j / 5)
     assert report.edp_js == pytest.approx(report.per_inference_j * report.latency_s)
