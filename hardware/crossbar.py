@@ -160,9 +160,11 @@ def estimate_analog(counts: Any, mapping: CrossbarMapping, chip: ChipModel, infe
         price("column_read_all_in", totals["column_reads"], "column reads")
     real = counts.duration_ms / 1000.0
     if "tile_read" not in chip.timing:
-        if regime != "real_time":
+        if chip.native_regime != "real_time":
             raise HardwareModelError(f"chip {chip.name!r} has no timing.tile_read for the {regime} regime; "
                                      "use regime='real_time'")
+        if regime != "real_time":
+            report.notes.append(f"{chip.name} has no sourced read latency: its {regime} regime uses real-time wall time")
         fast = real
     else:
         fast = counts.steps * chip.timing["tile_read"].seconds()  # one crossbar read per step, tiles in parallel

@@ -18,6 +18,9 @@ HERMES = {
     "name": "hermes_pcm", "kind": "analog", "noise_model": "pcm_nandakumar2019",
     "description": "HERMES-like PCM crossbar chip (64 cores x 256x256 cells, 8-bit I/O)",
     "label": "chip-level efficiency at peak utilisation and 8-bit inputs; activations leave through an FPGA (not priced)",
+    "calibration": ["Le Gallo 2023 abstract: 9.76 TOPS/W (1-phase, 8-bit I/O MVM)", "ResNet-9 layer input latency 1.52 µs"],
+    "validation": ["none with a workload census: the published layer and LSTM-step energies (1.51 µJ, 5.24 µJ) come "
+                   "without the activation counts needed to price them"],
     "energy": {
         "column_read_all_in": c(52.0, "pJ", HERMES_NODE, "derived", HERMES_SRC + ": 9.76 TOPS/W 1-phase => 0.205 pJ/MAC x 256 rows",
                                 "D", "per 256-row column read incl. ADC, at peak utilisation, 8-bit inputs", scope="all-in"),
@@ -45,9 +48,12 @@ NEURRAM_SRC = "Wan et al. 2022, Nature 608:504 (abstract)"
 MURMANN = "Murmann ADC survey rev 2025-06-09 (bmurmann/ADC-survey xlsx): median P/fs of ENOB-5 designs, all years"
 
 NEURRAM = {
-    "name": "neurram_rram", "kind": "analog", "noise_model": "rram_wan2022",
+    "name": "neurram_rram", "kind": "analog", "noise_model": "rram_wan2022", "native_regime": "real_time",
     "description": "NeuRRAM-like RRAM crossbar chip (48 cores x 256x256 RRAM, 2 cells per weight)",
-    "label": "NeuRRAM's own energy per op is unverified: ADC conversions priced from the ADC survey only (lower bound)",
+    "label": "NeuRRAM's own energy per op is unverified: ADC conversions priced from the ADC survey only (lower bound); "
+             "no sourced read latency, so every regime runs at real time",
+    "calibration": ["Murmann ADC survey: median energy per conversion of ENOB-5 designs"],
+    "validation": ["none: NeuRRAM's absolute energy figures could not be verified"],
     "energy": {
         "adc_conversion": c(8.8, "pJ", "survey designs, various nodes", "derived", MURMANN, "D",
                             "stand-in for NeuRRAM's neuron ADC; array, DAC and periphery energy not priced"),
@@ -73,6 +79,8 @@ ISAAC = {
     "name": "isaac", "kind": "analog", "noise_model": "none",
     "description": "ISAAC-CE design point (128x128 crossbars, 2 bit/cell, 8-bit ADC, 1-bit DAC)",
     "label": "modelled architecture, never fabricated; eDRAM/bus and HyperTransport not priced here",
+    "calibration": ["Shafiee 2016 Table I (modelled component powers at 32 nm)"],
+    "validation": ["none: a modelled design that was never fabricated or measured"],
     "energy": {
         "row_activation": c(0.39, "pJ", ISAAC_NODE, "derived", ISAAC_SRC + " (1-bit DAC per row activation)", "D"),
         "cell_read": c(1.83, "fJ", ISAAC_NODE, "derived", ISAAC_SRC + " (2.4 mW x 100 ns / 131,072 cells)", "D"),

@@ -41,7 +41,8 @@ _LOIHI_LIMITS = {
                    "the 8 x 4 arrangement is an assumption; it only affects hop counts"),
     "mesh_rows": c(4, "count", LOIHI_NODE, "derived", "32 tiles (Davies 2018 Table 2) laid out 8 x 4", "D",
                    "the 8 x 4 arrangement is an assumption; it only affects hop counts"),
-    "max_chips": c(32, "count", LOIHI_NODE, "architectural", FRADY + " (32-chip system)", "B"),
+    "max_chips": c(768, "count", LOIHI_NODE, "architectural", "Frady et al. 2020 (Pohoiki Springs, NICE): a 768-chip "
+                   "Loihi system (24 Nahuku boards of 32 chips)", "B"),
 }
 
 FRADY_X86 = "Frady et al. 2020 (Pohoiki Springs), NICE, arXiv:2004.12691, Table 1: x86 power 2.09-2.14 W / 32 chips"

@@ -70,18 +70,60 @@ def xy_route_links(source: tuple[int, int], destination: tuple[int, int]) -> lis
     return links
 
 
+def synapses_by_pre(projections: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Pre and post ids of the synapses of ``projections`` (all between the same two populations),
+    sorted by pre then post: a single projection already is (CSR order) and is not copied."""
+    if len(projections) == 1:
+        pre, post = projections[0].synapses.pre, projections[0].synapses.post
+    else:
+        pre = np.concatenate([p.synapses.pre for p in projections])
+        post = np.concatenate([p.synapses.post for p in projections])
+    if pre.size > 1:
+        pre_step = np.diff(pre)
+        if len(projections) > 1 or np.any((pre_step < 0) | ((pre_step == 0) & (np.diff(post) < 0))):
+            order = np.lexsort((post, pre))
+            pre, post = pre[order], post[order]
+    return pre, post
+
+
+def first_of_each_target_core(pre: np.ndarray, post: np.ndarray, post_cores: np.ndarray) -> np.ndarray:
+    """Mask of the synapses (sorted by pre then post) that are the first of their (pre neuron,
+    destination core) pair. Populations sit on contiguous blocks numbered in neuron order, so
+    one neuron's destination cores come sorted and neighbours suffice: no sort, no hash."""
+    first = np.ones(pre.size, bool)
+    if pre.size < 2:
+        return first
+    cores = post_cores[post]
+    if np.any(np.diff(post_cores) < 0):  # not block-contiguous: sort each neuron's cores first
+        order = np.lexsort((cores, pre))
+        sorted_cores, sorted_pre = cores[order], pre[order]
+        new = np.ones(pre.size, bool)
+        new[1:] = (sorted_pre[1:] != sorted_pre[:-1]) | (sorted_cores[1:] != sorted_cores[:-1])
+        first[order] = new
+        return first
+    np.not_equal(pre[1:], pre[:-1], out=first[1:])
+    first[1:] |= cores[1:] != cores[:-1]
+    return first
+
+
 def routing_for_population(network: Any, chip: Any, mapping: Any, name: str) -> RoutingStats | None:
     """Routing statistics of population ``name`` under ``mapping``; None if it has no outgoing synapse."""
     population = network.populations[name]
-    pairs = []
+    by_target: dict[str, list[Any]] = {}
     for projection in network.projections:
         if projection.pre is population:
-            target_cores = mapping.neuron_core[projection.post.name][projection.synapses.post]
-            pairs.append(projection.synapses.pre.astype(np.int64) * mapping.cores_used + target_cores)
-    if not pairs:
+            by_target.setdefault(projection.post.name, []).append(projection)
+    if not by_target:
         return None
-    keys = np.unique(np.concatenate(pairs))
-    neuron, core = np.divmod(keys, mapping.cores_used)
+    neurons, cores = [], []
+    for target, projections in by_target.items():  # distinct target populations sit on distinct cores
+        pre, post = synapses_by_pre(projections)
+        post_cores = mapping.neuron_core[target]
+        first = first_of_each_target_core(pre, post, post_cores)
+        neurons.append(pre[first].astype(np.int64))
+        cores.append(post_cores[post[first]])
+    neuron = np.concatenate(neurons)
+    core = np.concatenate(cores)
     n = population.size
     block_x = np.array([b.tile_x for b in mapping.blocks], np.int64)
     block_y = np.array([b.tile_y for b in mapping.blocks], np.int64)
