@@ -1,7 +1,10 @@
 """The ``spikenet`` command: list experiments and chips, run an experiment into a run folder,
 re-price a saved run on another chip, validate against Brian2, show a chip's coefficients.
 
-Exit codes: 0 success, 2 bad usage (argparse), 1 failure (one line on stderr saying why).
+Exit codes: 0 success; 2 bad usage: an unknown experiment or chip name (the message lists the
+valid ones), a missing or unknown option or argument; 1 failure: a missing run folder or file, a
+malformed file (the message names the file and the field), a network that does not fit the chip, a
+failed validation. Failures and unknown names print one line on stderr saying why.
 
 Examples
 --------
@@ -22,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from experiments.run_folder import REPRICING_FILE, RunFolderError, SavedRun, read_counts, read_json, rebuild_network
+from spikenet.validation import SpikenetError
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,14 @@ REPRICING_BUILDERS = ("experiments.energy_vs_dense:repricing_network",)
 class CliError(Exception):
     """A failure reported as one line with exit code 1."""
 
+    exit_code = 1
+
+
+class UsageError(CliError):
+    """Bad usage (an unknown experiment or chip name) reported as one line with exit code 2."""
+
+    exit_code = 2
+
 
 def _names(choices) -> str:
     return ", ".join(sorted(choices))
@@ -72,7 +84,7 @@ def _names(choices) -> str:
 def run_experiment(name: str, argv: list[str], results: Path) -> int:
     """``spikenet run NAME [options]``: the experiment's own ``main`` with ``--results``, as its script runs."""
     if name not in EXPERIMENTS:
-        raise CliError(f"unknown experiment {name!r}; valid: {_names(EXPERIMENTS)}")
+        raise UsageError(f"unknown experiment {name!r}; valid: {_names(EXPERIMENTS)}")
     module = importlib.import_module(EXPERIMENTS[name].module)
     return int(module.main(["--results", str(results), *argv], prog=f"spikenet run {name}") or 0)
 
@@ -94,9 +106,9 @@ def _from_repricing(run_dir: Path) -> _Priceable:
     builder = info.get("builder") if isinstance(info, dict) else None
     if builder not in REPRICING_BUILDERS:
         raise CliError(f"{path}: 'builder' must be one of {list(REPRICING_BUILDERS)}; got {builder!r}")
-    for key in ("counts",):  # surface a malformed counts file by its own name
-        if isinstance(info.get(key), str) and (run_dir / info[key]).is_file():
-            read_json(run_dir / info[key])
+    counts_name = info.get("counts")
+    if isinstance(counts_name, str) and (run_dir / counts_name).is_file():
+        _check_counts_file(run_dir / counts_name)  # surface a malformed counts file by its own name
     module_name, function_name = builder.split(":")
     function = getattr(importlib.import_module(module_name), function_name)
     try:
@@ -105,6 +117,19 @@ def _from_repricing(run_dir: Path) -> _Priceable:
         first = str(error).splitlines()[0] if str(error) else ""
         raise CliError(f"{path}: cannot rebuild the run ({type(error).__name__}: {first})") from None
     return _Priceable(None, network, counts, int(inferences), REPRICING_FILE)
+
+
+def _check_counts_file(path: Path) -> None:
+    """Validate a counts file; :class:`CliError` naming the file and the field if it is malformed."""
+    from spikenet.counts import ActivityCounts
+
+    data = read_json(path)
+    try:
+        ActivityCounts.from_dict(data, origin=str(path))
+    except SpikenetError as error:
+        raise CliError(str(error).splitlines()[0]) from None
+    except (TypeError, ValueError, AttributeError, OverflowError) as error:  # a counts reader without full checks
+        raise CliError(f"{path}: malformed activity counts ({type(error).__name__}: {error})") from None
 
 
 def _from_counts(saved: SavedRun) -> _Priceable:
@@ -118,7 +143,7 @@ def _from_counts(saved: SavedRun) -> _Priceable:
     return _Priceable(saved.label, network, saved.counts, saved.inferences, saved.network_file, why)
 
 
-def _price(item: _Priceable, chip: Any) -> tuple[dict[str, Any], list[str]]:
+def _price(item: _Priceable, chip: Any, regime: str | None = None) -> tuple[dict[str, Any], list[str]]:
     """Reports of one counted simulation on ``chip`` and notes about how it was priced."""
     import hardware
 
@@ -131,16 +156,17 @@ def _price(item: _Priceable, chip: Any) -> tuple[dict[str, Any], list[str]]:
         notes.append(f"{where}network not rebuilt ({item.unbuilt}): spike routing unpriced, no fit check")
     try:
         if chip.kind == "dense":
-            baseline = hardware.dense_baseline(item.counts, network, chip, item.inferences)
+            baseline = hardware.dense_baseline(item.counts, network, chip, item.inferences,
+                                               regime=regime or chip.native_regime)
             return {"SNN as equivalent ANN": baseline.ann, "SNN clock-driven": baseline.clock_driven}, notes
-        return {"SNN": hardware.estimate(item.counts, network, chip, inferences=item.inferences)}, notes
+        return {"SNN": hardware.estimate(item.counts, network, chip, inferences=item.inferences, regime=regime)}, notes
     except hardware.HardwareModelError as error:
         message = str(error).splitlines()[0]
         mismatch = message.startswith(("counts come from another network", "counts were recorded with dt"))
         if mismatch and chip.kind == "digital" and network is not None:
             notes.append(f"{where}the rebuilt network differs from the counted one ({message}); priced without it: "
                          "spike routing unpriced, no fit check")
-            return {"SNN": hardware.estimate(item.counts, None, chip, inferences=item.inferences)}, notes
+            return {"SNN": hardware.estimate(item.counts, None, chip, inferences=item.inferences, regime=regime)}, notes
         raise CliError(f"{where}{chip.name}: {message}") from None
 
 
@@ -152,7 +178,8 @@ def _format_table(label: str, report: Any) -> str:
     for term in sorted(report.terms.values(), key=lambda t: -t.energy_j):
         share = f"{100 * term.energy_j / total:6.1f}%" if total > 0 else "      -"
         lines.append(f"  {term.name:24s} {term.energy_j:12.4g} {share} {term.count:12.4g}  {term.unit}")
-    lines.append(f"  {'total':24s} {total:12.4g}")
+    lines.append(f"  {'total':24s} {total:12.4g}  = static {report.static_j:.4g} + dynamic {report.dynamic_j:.4g} "
+                 f"({report.regime} regime)")
     if report.latency_s > 0:
         edp = f"EDP {report.edp_js:.4g} J·s per inference"
     else:
@@ -165,7 +192,7 @@ def _format_table(label: str, report: Any) -> str:
     return "\n".join(lines)
 
 
-def reprice(run_dir: Path, chip_name: str, as_json: bool) -> int:
+def reprice(run_dir: Path, chip_name: str, as_json: bool, regime: str | None = None) -> int:
     """``spikenet energy RUN_DIR --chip NAME``: price a saved run's counts on another chip (no simulation).
 
     Reads ``repricing.json`` (energy_vs_dense folders, which rebuild their trained network) or
@@ -175,7 +202,7 @@ def reprice(run_dir: Path, chip_name: str, as_json: bool) -> int:
     import hardware
 
     if chip_name not in hardware.available_chips():
-        raise CliError(f"unknown chip {chip_name!r}; valid: {_names(hardware.available_chips())}")
+        raise UsageError(f"unknown chip {chip_name!r}; valid: {_names(hardware.available_chips())}")
     if not run_dir.is_dir():
         raise CliError(f"{run_dir}: no such run folder")
     chip = hardware.get_chip(chip_name)
@@ -189,7 +216,7 @@ def reprice(run_dir: Path, chip_name: str, as_json: bool) -> int:
     reports: dict[str, Any] = {}
     notes: list[str] = []
     for item in items:
-        priced, item_notes = _price(item, chip)
+        priced, item_notes = _price(item, chip, regime)
         notes += item_notes
         for name, report in priced.items():
             reports[name if item.label is None else f"{item.label}: {name}"] = report
@@ -257,14 +284,20 @@ def show_chip(name: str, as_json: bool) -> int:
     import hardware
 
     if name not in hardware.available_chips():
-        raise CliError(f"unknown chip {name!r}; valid: {_names(hardware.available_chips())}")
+        raise UsageError(f"unknown chip {name!r}; valid: {_names(hardware.available_chips())}")
     chip = hardware.get_chip(name)
     if as_json:
         print(json.dumps(chip.to_dict(), indent=2, default=str))
         return 0
     print(f"{chip.name} ({chip.kind}){': ' + chip.label if getattr(chip, 'label', '') else ''}")
+    print(f"  native regime: {chip.native_regime}")
     for key, coefficient in chip.all_coefficients().items():
         print(f"  {key:34s} {coefficient.value:<12.6g} {coefficient.unit:10s} {coefficient.citation()}")
+    for title, sources in (("calibrated on", chip.calibration), ("validated on", chip.validation)):
+        if sources:
+            print(f"  {title}:")
+            for source in sources:
+                print(f"    - {source}")
     return 0
 
 
@@ -276,7 +309,8 @@ def list_all() -> int:
         print(f"  {name:20s} {spec.summary}")
     print("chips (spikenet chips NAME):")
     for name in hardware.available_chips():
-        print(f"  {name:22s} {hardware.get_chip(name).kind}")
+        chip = hardware.get_chip(name)
+        print(f"  {name:22s} {chip.kind:8s} native regime {chip.native_regime}")
     return 0
 
 
@@ -293,6 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
     energy.add_argument("run_dir", type=Path, help="a run folder with activity_counts.json (or repricing.json), "
                                                    "e.g. results/coba/<timestamp>")
     energy.add_argument("--chip", required=True, help="chip preset (spikenet list)")
+    energy.add_argument("--regime", choices=("latency", "throughput", "real_time"), default=None,
+                        help="how wall time (and with it static energy) is set; default: the chip's native regime "
+                             "(real time for TrueNorth, SpiNNaker, ODIN; latency otherwise). See hardware.regimes")
     energy.add_argument("--json", action="store_true", help="print the reports as JSON (label -> EnergyReport)")
     validate_parser = commands.add_parser("validate", help="Brian2 parity tests with a tolerance report",
                                           description="Run the Brian2 parity tests (pytest) and print a report.")
@@ -322,7 +359,7 @@ def dispatch(argv: list[str]) -> int:
     if args.command == "list":
         return list_all()
     if args.command == "energy":
-        return reprice(args.run_dir, args.chip, args.json)
+        return reprice(args.run_dir, args.chip, args.json, args.regime)
     if args.command == "validate":
         return validate(args.root, [])
     return show_chip(args.name, args.json)
@@ -347,6 +384,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except CliError as error:
         print(f"spikenet: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except SpikenetError as error:  # a bad file or parameter found by the library: its message names it
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(f"spikenet: error: {first}", file=sys.stderr)
         return 1
     except Exception as error:  # noqa: BLE001 - the CLI's contract: one line, exit 1
         first = str(error).splitlines()[0] if str(error) else ""

@@ -90,6 +90,8 @@ MIN_SPIKES = 5
 MAX_RETRIES = 5
 INPUT_PROJECTION = "inputs->exc"
 VALIDATION_FRACTION = 0.2
+VALIDATION_EXPERIMENT = "diehl_cook_validation"
+VALIDATION_FILE = "validation_scan.json"
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,15 @@ class DiehlCookExcitatory:
     Spike when :math:`v > v_{threshold} + \theta`, no sooner than ``min_interval`` ms after the
     previous spike (the code's ``timer`` variable, which grows at 0.1 of real time: 5 ms of
     timer = 50 ms); then :math:`v \leftarrow v_{reset}`, :math:`\theta \leftarrow \theta +
-    \theta_+` and v is clamped for ``refractory`` ms. ``theta_plus = 0`` freezes theta (test).
+    \theta_+` and v is clamped for ``refractory`` ms. ``theta_plus = 0`` with ``tau_theta =
+    inf`` freezes theta (test mode: the released code makes theta a constant there).
+
+    θ decays in closed form, as in :class:`learning_rules.AdaptiveThreshold`: the state holds
+    ``theta`` (mV, its value at the last spike or at the start) and ``theta_age`` (steps since),
+    and θ now is :meth:`current_theta` = ``theta * exp(-theta_age dt / tau_theta)``. A per-step
+    factor ``exp(-dt / tau_theta)`` would round in float32 (0.99999994 instead of 1 - 5e-8 for
+    dt = 0.5 ms, tau_theta = 1e7 ms, and theta x factor rounds again to a whole ulp), decaying θ
+    1.2-2.3 times faster than tau_theta says; the closed form gives float32 the float64 value.
 
     Parameters
     ----------
@@ -120,7 +130,7 @@ class DiehlCookExcitatory:
     theta_plus : float
         Threshold increase per spike in mV (paper: 0.05).
     tau_theta : float
-        Threshold decay time constant in ms (paper: 1e7).
+        Threshold decay time constant in ms (paper: 1e7; ``math.inf``: no decay).
     integration : ``"euler"`` or ``"exponential_euler"``
         Membrane integration, and the decay of the population's conductances: ``euler``
         (the released code's Brian default) decays a conductance by (1 - dt/tau) per step, so
@@ -156,8 +166,20 @@ class DiehlCookExcitatory:
         return {"v": "mV", "theta": "mV", "since_spike": "ms"}
 
     def initial_state(self, size: int, dt: float) -> dict[str, np.ndarray]:
-        return {"v": np.full(size, self.v_rest), "theta": np.zeros(size), "since_spike": np.full(size, 1e6),
-                "refractory_countdown": np.zeros(size, dtype=np.int32)}
+        return {"v": np.full(size, self.v_rest), "theta": np.zeros(size), "theta_age": np.zeros(size, np.int32),
+                "since_spike": np.full(size, 1e6), "refractory_countdown": np.zeros(size, dtype=np.int32)}
+
+    def current_theta(self, state: dict, dt: float) -> Any:
+        """θ now (mV): ``state["theta"]`` decayed in closed form over ``state["theta_age"]`` steps
+        (jnp, in the state's precision)."""
+        age = jnp.asarray(state["theta_age"]).astype(jnp.asarray(state["theta"]).dtype)
+        return state["theta"] * jnp.exp(-age * (dt / self.tau_theta))
+
+    def current_theta_host(self, state: dict, dt: float, extra_ms: float = 0.0) -> np.ndarray:
+        """θ now, decayed ``extra_ms`` further (the 150 ms rest), computed on the host in float64."""
+        theta = np.asarray(state["theta"], np.float64)
+        age = np.asarray(state["theta_age"], np.float64)
+        return theta * np.exp(-(age * dt + extra_ms) / self.tau_theta)
 
     def update(self, state: dict, drive: sn.SynapticDrive, dt: float) -> dict:
         countdown = jnp.maximum(state["refractory_countdown"] - 1, 0)
@@ -167,19 +189,22 @@ class DiehlCookExcitatory:
         else:
             v_inf = (self.g_leak * self.v_rest + drive.current) / total
             v_new = v_inf + (state["v"] - v_inf) * jnp.exp(-(dt / self.capacitance) * total)
-        return {"v": jnp.where(countdown == 0, v_new, state["v"]),
-                "theta": state["theta"] * math.exp(-dt / self.tau_theta),
+        age = jnp.minimum(state["theta_age"] + 1, 2**30).astype(state["theta_age"].dtype)
+        return {**state, "v": jnp.where(countdown == 0, v_new, state["v"]), "theta_age": age,
                 "since_spike": state["since_spike"] + dt, "refractory_countdown": countdown}
 
     def threshold(self, state: dict, dt: float):
-        spiked = ((state["v"] > self.v_threshold + state["theta"]) & (state["refractory_countdown"] == 0)
+        theta = self.current_theta(state, dt)
+        spiked = ((state["v"] > self.v_threshold + theta) & (state["refractory_countdown"] == 0)
                   & (state["since_spike"] >= self.min_interval))
         countdown = jnp.where(spiked, int(math.floor(self.refractory / dt + 1e-3)), state["refractory_countdown"])
-        return {**state, "refractory_countdown": countdown.astype(state["refractory_countdown"].dtype)}, spiked
+        # The jump: theta restarts from its current value plus theta_plus, age 0.
+        return {**state, "refractory_countdown": countdown.astype(state["refractory_countdown"].dtype),
+                "theta": jnp.where(spiked, theta + self.theta_plus, state["theta"]),
+                "theta_age": jnp.where(spiked, 0, state["theta_age"]).astype(state["theta_age"].dtype)}, spiked
 
     def reset(self, state: dict, spiked) -> dict:
         return {**state, "v": jnp.where(spiked, self.v_reset, state["v"]),
-                "theta": jnp.where(spiked, state["theta"] + self.theta_plus, state["theta"]),
                 "since_spike": jnp.where(spiked, 0.0, state["since_spike"])}
 
 
@@ -235,6 +260,7 @@ def build_network(n_input: int, config: DiehlCookConfig, input_weights: np.ndarr
     source = PresentationSource(np.zeros(0, np.int64), np.zeros(0))
     inputs = network.population("inputs", n_input, source)
     exc = network.population("exc", n_exc, DiehlCookExcitatory(theta_plus=0.05 if learn else 0.0,
+                                                                tau_theta=1e7 if learn else math.inf,
                                                                 integration=config.integration))
     inh = network.population("inh", n_exc, inhibitory_model(config.integration))
     if theta is not None:
@@ -263,15 +289,16 @@ def normalise_columns(weights: np.ndarray, target: float) -> np.ndarray:
 class Presenter:
     """Presents examples one at a time to one compiled network, resetting to rest in between."""
 
-    def __init__(self, network: sn.Network, source: PresentationSource, seed: int) -> None:
+    def __init__(self, network: sn.Network, source: PresentationSource, seed: int, precision: str = "float32") -> None:
         self.network = network
         self.source = source
-        self.compiled = network.compile()
+        self.compiled = network.compile(precision=precision)
         self.rest = self.compiled.initial_state()
         self.state = self.rest
         self.end_step = 0
         self.seed = seed
         self.counts: sn.ActivityCounts | None = None
+        self.presentations = 0  # engine runs, re-presentations included
         self.plastic = network.projections[0].plasticity is not None
 
     def weights(self) -> np.ndarray:
@@ -281,14 +308,18 @@ class Presenter:
         return np.asarray(flat, np.float64).reshape(projection.pre.size, projection.post.size)
 
     def theta(self) -> np.ndarray:
-        return np.asarray(self.state["neurons"]["exc"]["theta"], np.float64)
+        """θ now (mV, float64), decayed in closed form since each neuron's last spike."""
+        return self.network.populations["exc"].model.current_theta_host(self.state["neurons"]["exc"], self.network.dt)
 
     def _rested(self, weights: np.ndarray | None) -> dict:
-        """The state after the 150 ms rest: neurons, channels and traces at rest; theta and weights kept."""
+        """The state after the 150 ms rest: neurons, channels and traces at rest; theta (decayed in closed
+        form over the last presentation and the rest, in float64, then stored at age 0) and weights kept."""
         state = {"neurons": {k: dict(v) for k, v in self.rest["neurons"].items()},
                  "channels": self.rest["channels"], "ring": self.rest["ring"], "t": np.asarray(self.state.get("t", 0), np.int32)}
-        state["neurons"]["exc"]["theta"] = (np.asarray(self.state["neurons"]["exc"]["theta"])
-                                            * math.exp(-REST_MS / self.network.populations["exc"].model.tau_theta))
+        exc = self.state["neurons"]["exc"]
+        theta = self.network.populations["exc"].model.current_theta_host(exc, self.network.dt, REST_MS)
+        state["neurons"]["exc"]["theta"] = theta.astype(np.asarray(exc["theta"]).dtype)
+        state["neurons"]["exc"]["theta_age"] = np.zeros_like(np.asarray(exc["theta_age"]))
         state["plastic"] = self.rest["plastic"]  # traces at rest
         if self.plastic:
             kept = self.compiled.plastic_weights(self.state, INPUT_PROJECTION) if weights is None else weights.reshape(-1)
@@ -311,6 +342,7 @@ class Presenter:
                                                                                   self.end_step, n_steps)})
             self.state, self.end_step = result.final_state, result.end_step
             self.counts = result.counts if self.counts is None else self.counts + result.counts
+            self.presentations += 1
             spikes = np.bincount(result.spikes["exc"][1], minlength=self.network.populations["exc"].size)
             if spikes.sum() >= MIN_SPIKES:
                 break
@@ -357,6 +389,61 @@ def evaluate(network: sn.Network, source: PresentationSource, images: np.ndarray
     presenter = Presenter(network, source, config.seed + 1)
     responses = present_all(presenter, images, config, normalise=False, progress=progress, offset=seed_offset)
     return responses, presenter.counts
+
+
+def evaluate_presentation_lengths(network: sn.Network, source: PresentationSource, images: np.ndarray,
+                                  labels_of_neurons: np.ndarray, test_labels: np.ndarray, config: DiehlCookConfig,
+                                  lengths_ms=(25.0, 50.0, 100.0, 150.0, 250.0, 350.0),
+                                  progress: Callable[[int], None] | None = None,
+                                  proportions: np.ndarray | None = None) -> list[dict[str, Any]]:
+    """Accuracy against presentation length: the frozen ``network`` re-run on ``images`` once per length.
+
+    Each run is :func:`evaluate` (seed offset 0, the test run's input seeds) with ``config.present_ms``
+    set to the length, everything else of the protocol unchanged (150 ms analytic rest before each
+    presentation; fewer than ``MIN_SPIKES`` spikes: re-presented with the rates raised by 32 Hz at
+    full intensity, up to ``MAX_RETRIES`` times, each re-presentation of the same length). The input
+    spikes of a length are the first ``length`` ms of those of any longer length (same seeds), so a
+    shorter run sees a prefix of the longer one's first presentation. ``labels_of_neurons`` (and
+    ``proportions``, if given, for the proportion-weighting read-out) stay those assigned at the full
+    length.
+
+    Returns one dict per length, in the given order: ``present_ms``, ``n_test``, ``accuracy`` and its
+    binomial standard error ``accuracy_se`` = sqrt(p (1 - p) / n), ``proportion_accuracy`` /
+    ``proportion_accuracy_se`` (only with ``proportions``), ``exc_spikes_per_image`` (mean spikes of
+    the presentation that is read out, the last one), ``presentations_per_image`` (re-presentations
+    included: shorter presentations need more of them), ``responses`` (n_test, n_exc) and ``counts``,
+    the :class:`spikenet.ActivityCounts` of that length's whole test run (every presentation,
+    re-presentations included; price it with ``hardware.estimate(counts, network, chip,
+    inferences=n_test)``). ``progress(done)`` counts presented images over all lengths.
+    """
+    from dataclasses import replace
+
+    lengths = [float(length) for length in lengths_ms]
+    for length in lengths:
+        steps = length / config.dt
+        if not length > 0 or abs(steps - round(steps)) > 1e-9 * max(1.0, steps):
+            raise ValueError(f"presentation lengths must be positive multiples of dt = {config.dt} ms; got {length}")
+    test_labels = np.asarray(test_labels)
+    if len(test_labels) != len(images):
+        raise ValueError(f"{len(images)} images but {len(test_labels)} labels")
+    n = len(images)
+    rows = []
+    for k, length in enumerate(lengths):
+        step = (lambda done, k=k: progress(k * n + done)) if progress is not None else None
+        presenter = Presenter(network, source, config.seed + 1)
+        responses = present_all(presenter, images, replace(config, present_ms=length), normalise=False,
+                                progress=step, offset=0)
+        row: dict[str, Any] = {"present_ms": length, "n_test": n}
+        scores = {"accuracy": predict(responses, labels_of_neurons) == test_labels}
+        if proportions is not None:
+            scores["proportion_accuracy"] = predict_proportion(responses, proportions) == test_labels
+        for name, correct in scores.items():
+            p = float(np.mean(correct))
+            row[name], row[f"{name}_se"] = p, math.sqrt(p * (1.0 - p) / n)
+        row.update(exc_spikes_per_image=float(responses.sum(axis=1).mean()),
+                   presentations_per_image=presenter.presentations / n, responses=responses, counts=presenter.counts)
+        rows.append(row)
+    return rows
 
 
 def proportion_weights(responses: np.ndarray, labels: np.ndarray, n_classes: int = 10) -> np.ndarray:
@@ -449,15 +536,12 @@ def summary_of(run: dict[str, Any]) -> str:
     return ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in run.items())
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m experiments.diehl_cook``: the validation scan used to choose the main job's number of
-    passes (sklearn digits, last 20 % of the training split held out; the test split is not touched)."""
+def build_parser(prog: str | None = None):
     import argparse
-    import json
 
-    from experiments.digits import load_sklearn_digits
+    from experiments.run_folder import add_results_option
 
-    parser = argparse.ArgumentParser(prog="python -m experiments.diehl_cook", description=main.__doc__,
+    parser = argparse.ArgumentParser(prog=prog or "python -m experiments.diehl_cook", description=main.__doc__,
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-excitatory", type=int, default=400)
@@ -465,12 +549,53 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--score-from", type=int, default=3, help="first pass to score")
     parser.add_argument("--input-scale", type=float, default=0.25, help="Hz per unit of intensity")
     parser.add_argument("--fraction", type=float, default=VALIDATION_FRACTION, help="held-out share of the training split")
+    parser.add_argument("--n-train", type=int, default=None,
+                        help="use only the first N images of the training split (default: all 1347; for quick checks)")
+    return add_results_option(parser)
+
+
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    """``python -m experiments.diehl_cook``: the validation scan used to choose the main job's number of
+    passes (sklearn digits, last 20 % of the training split held out; the test split is not touched).
+    Writes a run folder RESULTS/diehl_cook_validation/<timestamp>/ with ``validation_scan.json`` (one
+    row per scored pass, rewritten after each so an interrupted scan keeps its rows) and prints each row."""
+    import json
+
+    from experiments.digits import load_sklearn_digits
+    from experiments.run_folder import resolved_config, run_script
+
+    parser = build_parser(prog)
     args = parser.parse_args(argv)
-    data = load_sklearn_digits()
+    if args.n_excitatory < 2:
+        parser.error(f"--n-excitatory must be >= 2; got {args.n_excitatory}")
+    if args.max_epochs < 1 or not 1 <= args.score_from <= args.max_epochs:
+        parser.error(f"need 1 <= --score-from <= --max-epochs; got {args.score_from} and {args.max_epochs}")
+    if not 0.0 < args.fraction < 1.0:
+        parser.error(f"--fraction must be in (0, 1); got {args.fraction}")
+    if args.n_train is not None and args.n_train < 2:
+        parser.error(f"--n-train must be >= 2; got {args.n_train}")
     config = DiehlCookConfig(n_excitatory=args.n_excitatory, seed=args.seed, input_scale=args.input_scale)
-    validation_scan(data.train_images, data.train_labels, config, args.max_epochs, args.score_from, args.fraction,
-                    log=lambda row: print(json.dumps(row), flush=True))
-    return 0
+
+    def body(folder) -> None:
+        data = load_sklearn_digits()
+        images, labels = data.train_images, data.train_labels
+        if args.n_train is not None:
+            images, labels = images[:args.n_train], labels[:args.n_train]
+        rows: list[dict] = []
+
+        def log(row: dict) -> None:
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+            folder.write_json(VALIDATION_FILE, {"data": data.source, "network": config.__dict__, "rows": rows})
+
+        folder.set_stage("scan")
+        validation_scan(images, labels, config, args.max_epochs, args.score_from, args.fraction, log=log)
+        best = max(rows, key=lambda row: row["accuracy"])
+        print(f"best validation accuracy {best['accuracy']:.3f} after {best['epochs']} passes "
+              f"(largest value tried: {args.max_epochs})")
+
+    return run_script(VALIDATION_EXPERIMENT, args.results, resolved_config(args, network=config.__dict__),
+                      {"weights_and_inputs": args.seed}, body)
 
 
 if __name__ == "__main__":

@@ -4,9 +4,9 @@ on the dense baseline; the crossover rate where the SNN on a chip stops beating 
 Network: 200 Poisson inputs -> 250 LIF neurons (fixed in-degree 50, exponential current
 synapses, weights uniform in [10, 30] pA), dt = 1 ms (a 1 ms neuromorphic tick); one inference
 = one presentation of ``--duration`` ms. Each input rate is run with spikenet's event engine and
-the counted events are priced with :func:`hardware.estimate` (real-time ticks) on every preset,
-and with :func:`hardware.dense_baseline` (equivalent ANN and clock-driven dense step) on every
-dense device.
+the counted events are priced with :func:`hardware.estimate` on every preset and with
+:func:`hardware.dense_baseline` (equivalent ANN and clock-driven dense step) on every dense device,
+both in the real-time regime (:mod:`hardware.regimes`).
 
 Writes a run folder ``results/energy_vs_activity/<timestamp>/``: ``table.json`` (every estimate, terms, citations,
 crossovers), ``crossover.png`` (dynamic energy per inference vs mean firing rate) and
@@ -59,11 +59,12 @@ def price_run(network: sn.Network, counts: sn.ActivityCounts) -> dict[str, Any]:
         chip = hardware.get_chip(name)
         try:
             if chip.kind == "dense":
-                baseline = hardware.dense_baseline(counts, network, chip)
+                baseline = hardware.dense_baseline(counts, network, chip, regime="real_time")
                 out[name] = {"ann": baseline.ann, "clock_driven": baseline.clock_driven, "ops": baseline.ops}
             else:
-                out[name] = {"report": hardware.estimate(counts, network, chip),
-                             "chip_only": hardware.estimate(counts, network, chip, include_management=False)}
+                out[name] = {"report": hardware.estimate(counts, network, chip, regime="real_time"),
+                             "chip_only": hardware.estimate(counts, network, chip, regime="real_time",
+                                                            include_management=False)}
         except hardware.HardwareModelError as error:
             out[name] = {"error": str(error)}
     return out
@@ -148,8 +149,8 @@ def run(rates: tuple[float, ...] = DEFAULT_RATES, duration_ms: float = 100.0, se
     chip_energy = {n: [p[n]["chip_only"].dynamic_per_inference_j for p in priced_runs] for n in chip_names}
     dense_energy = {}
     for n in dense_names:
-        dense_energy[f"{n} ANN"] = [p[n]["ann"].per_inference_j for p in priced_runs]
-        dense_energy[f"{n} clock-driven"] = [p[n]["clock_driven"].per_inference_j for p in priced_runs]
+        dense_energy[f"{n} ANN"] = [p[n]["ann"].dynamic_per_inference_j for p in priced_runs]
+        dense_energy[f"{n} clock-driven"] = [p[n]["clock_driven"].dynamic_per_inference_j for p in priced_runs]
     crossovers = {chip: {dense: crossover_rate(mean_rates, energy, dense_energy[dense]) for dense in dense_energy}
                   for chip, energy in chip_energy.items()}
     fidelity_rate = rates[int(np.argmin(np.abs(np.asarray(rates) - breakdown_rate)))]
@@ -158,8 +159,9 @@ def run(rates: tuple[float, ...] = DEFAULT_RATES, duration_ms: float = 100.0, se
         "fidelity": chip_fidelity(fidelity_rate, seed, duration_ms, fidelity_chips),
         "experiment": "energy vs activity", "network": f"{N_INPUT} Poisson -> {N_LIF} LIF, in-degree {IN_DEGREE}, dt 1 ms",
         "duration_ms_per_inference": duration_ms, "seed": seed,
-        "energy_plotted": "dynamic energy per inference: static leakage and management-core power excluded, "
-                          "real-time 1 ms ticks; dense: per inference at the stated regime",
+        "energy_plotted": "dynamic energy per inference: static leakage and management-core power excluded; "
+                          "real-time regime on both sides (chips tick 1 ms per ms; dense devices get one input per "
+                          "inference period)",
         "crossover_hz": crossovers,
         "crossover_note": "mean firing rate (Hz) at which the chip's dynamic energy reaches the dense baseline's; "
                           "null: no crossing in the swept range (cheaper throughout, or dearer from the start)",

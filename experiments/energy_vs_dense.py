@@ -51,6 +51,7 @@ from experiments import diehl_cook as dc
 from experiments.digits import DataError, DigitData, load_mnist, load_sklearn_digits
 from experiments.run_folder import REPRICING_FILE, RunFolder, _atomic_text
 from hardware.dense import DenseWorkload, price_workload
+from hardware.dense import mlp_workload as dense_mlp_workload
 from hardware.plots import plot_energy_breakdown
 from spikenet.progress import ProgressBar
 
@@ -103,46 +104,127 @@ def train_dense(data: DigitData, hidden: int, seed: int) -> dict[str, Any]:
             "logistic_accuracy": float(logistic.score(x_test, data.test_labels))}
 
 
+REGIMES = hardware.REGIMES
+SWEEP_LENGTHS_MS = (25.0, 50.0, 100.0, 150.0, 250.0, 350.0)
+QUICK_SWEEP_LENGTHS_MS = (50.0, 150.0, 350.0)
+TRADEOFF_CHIPS = ("loihi", "spinnaker1", "spinnaker2", "hermes_pcm")  # TrueNorth and ODIN: the network does not fit
+TRADEOFF_DENSE = ("h100", "jetson_tx1", "xeon_e5_2630_x2")
+
+
 def mlp_workload(n_input: int, hidden: int, n_classes: int, weight_bits: int) -> DenseWorkload:
     """One forward pass of the MLP: MACs = weights; weights read once, activations read and written once."""
-    macs = n_input * hidden + hidden * n_classes
-    return DenseWorkload(f"MLP {n_input}-{hidden}-{n_classes}", macs, macs * weight_bits / 8.0,
-                         2 * (n_input + hidden + n_classes) * weight_bits / 8.0, 1)
+    return dense_mlp_workload([n_input, hidden, n_classes], weight_bits)
 
 
-def report_row(platform: str, model: str, report: hardware.EnergyReport, accuracy: float | None, note: str) -> dict:
-    """One table row: accuracy, energy per inference per term, latency, EDP."""
-    return {"platform": platform, "model": model, "kind": report.kind, "accuracy": accuracy, "accuracy_note": note,
-            "energy_per_inference_j": report.per_inference_j,
-            "terms_j": {name: term.energy_j / report.inferences for name, term in report.terms.items()},
-            "latency_s": report.latency_s, "edp_js": report.edp_js, "complete": report.complete,
-            "unpriced": list(report.unpriced)}
+def report_row(platform: str, model: str, reports: dict[str, hardware.EnergyReport], accuracy: float | None,
+               accuracy_se: float | None, note: str, native: str) -> dict:
+    """One table row: accuracy and, per regime, energy per inference (total, static, dynamic), terms, latency, EDP.
+
+    The row's top-level ``energy_per_inference_j``, ``terms_j``, ``latency_s`` and ``edp_js`` are those of
+    the latency regime (batch 1, each input processed as it arrives)."""
+    first = reports["latency"]
+    return {"platform": platform, "model": model, "kind": first.kind, "accuracy": accuracy, "accuracy_se": accuracy_se,
+            "accuracy_note": note, "native_regime": native,
+            "energy_per_inference_j": first.per_inference_j,
+            "terms_j": {name: term.energy_j / first.inferences for name, term in first.terms.items()},
+            "latency_s": first.latency_s, "edp_js": first.edp_js, "complete": first.complete,
+            "unpriced": list(first.unpriced),
+            "regimes": {regime: {**report.regime_entry(), "edp_js": report.edp_js} for regime, report in reports.items()}}
 
 
-def price_snn(counts: sn.ActivityCounts, network: sn.Network, inferences: int) -> tuple[dict, dict]:
-    """Every non-dense preset's estimate (reports) and the presets the network does not fit (errors)."""
+def price_snn(counts: sn.ActivityCounts, network: sn.Network, inferences: int,
+              regimes: tuple[str, ...] = REGIMES) -> tuple[dict[str, dict[str, hardware.EnergyReport]], dict[str, str]]:
+    """Every chip preset's estimate per regime (reports[chip][regime]) and the presets the network does not fit."""
     reports, errors = {}, {}
     for name in hardware.available_chips():
         chip = hardware.get_chip(name)
         if chip.kind == "dense":
             continue
         try:
-            reports[name] = hardware.estimate(counts, network, chip, inferences=inferences)
+            mapping = (hardware.map_crossbars(network, chip) if chip.kind == "analog"
+                       else hardware.map_network(network, chip))
         except hardware.HardwareModelError as error:
-            errors[name] = str(error)
+            errors[name] = f"does not fit: {error}"
+            continue
+        try:
+            reports[name] = {regime: hardware.estimate(counts, mapping, chip, inferences=inferences, regime=regime)
+                             for regime in regimes}
+        except hardware.HardwareModelError as error:  # e.g. no timing model for one regime
+            errors[name] = f"not priced in every regime: {error}"
     return reports, errors
 
 
-def price_dense(counts: sn.ActivityCounts, network: sn.Network, inferences: int, hidden: int) -> dict:
-    """Per dense device: the MLP's forward pass and the SNN's clock-driven dense simulation."""
-    out = {}
+def price_dense(counts: sn.ActivityCounts, network: sn.Network, inferences: int, hidden: int,
+                regimes: tuple[str, ...] = REGIMES) -> dict[str, dict[str, hardware.EnergyReport]]:
+    """Per dense device and regime: the MLP's forward pass and the SNN's clock-driven dense simulation.
+
+    In the real-time regime both are handed one input per inference period of the SNN (its simulated
+    time per test image), the same period the chips tick through."""
+    out: dict[str, dict[str, hardware.EnergyReport]] = {}
     n_input = network.populations["inputs"].size
+    period = counts.duration_ms / 1000.0 / inferences
     for name in hardware.available_chips("dense"):
         device = hardware.get_chip(name)
         bits = device.limit("weight_bits") or 32
-        out[f"{name}:mlp"] = price_workload(mlp_workload(n_input, hidden, 10, bits), device, 1)
-        out[f"{name}:snn_clock_driven"] = hardware.dense_baseline(counts, network, device, inferences).clock_driven
+        out[f"{name}:mlp"] = {regime: price_workload(mlp_workload(n_input, hidden, 10, bits), device, 1, regime, period)
+                              for regime in regimes}
+        out[f"{name}:snn_clock_driven"] = {
+            regime: hardware.dense_baseline(counts, network, device, inferences, regime=regime).clock_driven
+            for regime in regimes}
     return out
+
+
+def scaled_counts(counts: sn.ActivityCounts, factor: float) -> sn.ActivityCounts:
+    """The counts with every spike, synaptic event and driven update multiplied by ``factor`` (neuron updates kept)."""
+    scaled = sn.ActivityCounts.from_dict(counts.to_dict())
+    for key in scaled.spikes:
+        scaled.spikes[key] = int(round(counts.spikes[key] * factor))
+    for name, (pre, _) in counts.projection_endpoints.items():
+        # events follow their pre population's spikes exactly (never more events than spikes x out-degree)
+        ratio = scaled.spikes[pre] / counts.spikes[pre] if counts.spikes.get(pre) else 0.0
+        scaled.synaptic_events[name] = int(counts.synaptic_events[name] * ratio)
+        if name in scaled.delayed_events:
+            scaled.delayed_events[name] = min(int(counts.delayed_events[name] * ratio), scaled.synaptic_events[name])
+    if scaled.neuron_updates_driven is not None:
+        for key in scaled.neuron_updates_driven:
+            scaled.neuron_updates_driven[key] = min(int(round(scaled.neuron_updates_driven[key] * factor)),
+                                                    scaled.neuron_updates[key])
+    return scaled
+
+
+def break_even_activity(counts: sn.ActivityCounts, network: sn.Network, chip: str, regime: str, inferences: int,
+                        dense_j: float) -> dict[str, Any]:
+    """Activity (synaptic events per synapse per inference) at which ``chip`` costs ``dense_j`` per inference.
+
+    Spikes, synaptic events and driven updates are scaled together from the measured counts (the same
+    network, neuron updates unchanged), and the factor found by bisection on a log scale. Returns the
+    measured activity, the break-even activity (None when even zero activity costs more than the dense
+    device, i.e. static and idle power alone exceed it; ``inf`` when even every neuron spiking in every
+    step costs less) and the factor."""
+    synapses = sum(p.n_synapses for p in network.projections)
+    measured = counts.total_synaptic_events / synapses / inferences
+    model = hardware.get_chip(chip)
+    mapping = hardware.map_crossbars(network, model) if model.kind == "analog" else hardware.map_network(network, model)
+
+    def energy(factor: float) -> float:
+        return hardware.estimate(scaled_counts(counts, factor), mapping, model, inferences=inferences,
+                                 regime=regime).per_inference_j
+
+    # the largest factor keeping every population at most one spike per neuron per step
+    high = min((counts.population_sizes[p] * counts.steps / n for p, n in counts.spikes.items() if n), default=1e6)
+    low = min(1e-6, high / 2)
+    if energy(0.0) >= dense_j:
+        return {"measured": measured, "break_even": None, "factor": None}
+    if energy(high) <= dense_j:  # cheaper even when every neuron spikes every step
+        return {"measured": measured, "break_even": float("inf"), "factor": float("inf")}
+    for _ in range(60):
+        middle = float(np.sqrt(low * high))
+        if energy(middle) < dense_j:
+            low = middle
+        else:
+            high = middle
+    factor = float(np.sqrt(low * high))
+    return {"measured": measured, "break_even": measured * factor, "factor": factor}
 
 
 def analog_accuracies(network: sn.Network, source: dc.PresentationSource, data: DigitData, labels: np.ndarray,
@@ -195,8 +277,79 @@ def repricing_network(run_dir: Path) -> tuple[sn.Network, sn.ActivityCounts, int
     known = set(dc.DiehlCookConfig.__dataclass_fields__)
     config = dc.DiehlCookConfig(**{k: v for k, v in info["config"].items() if k in known})
     network, _ = dc.frozen_network(int(info["n_input"]), config, saved["input_weights"], saved["theta"])
-    counts = sn.ActivityCounts.from_dict(json.loads((run_dir / info["counts"]).read_text()))
+    counts_file = run_dir / info["counts"]
+    counts = sn.ActivityCounts.from_dict(json.loads(counts_file.read_text()), origin=str(counts_file))
     return network, counts, int(info["inferences"])
+
+
+REGIME_DEFINITIONS = {
+    "latency": "batch 1, each input processed as soon as it arrives, as fast as the device allows (chips: barrier + "
+               "busiest core's work per step; dense: roofline with launch and framework floors); static power over "
+               "that time",
+    "throughput": "as many inferences per second as the device sustains (dense: best batch by roofline; chips: copies of "
+                  "the network on the cores of the chips it occupies); static power shared by the inferences in flight",
+    "real_time": "sensor-paced: one input per inference period of the SNN (its simulated time per image); chips tick "
+                 "one dt per dt of wall time; every device is powered for the whole period",
+}
+
+
+def standard_error(accuracy: float, n: int) -> float:
+    """Binomial standard error of an accuracy measured on ``n`` test images: sqrt(p (1 - p) / n)."""
+    return float(np.sqrt(accuracy * (1.0 - accuracy) / n)) if n else float("nan")
+
+
+def accuracy_energy_tradeoff(network: sn.Network, source: dc.PresentationSource, data: DigitData, labels: np.ndarray,
+                             config: dc.DiehlCookConfig, lengths_ms: tuple[float, ...], hidden: int, progress: bool,
+                             log) -> list[dict[str, Any]]:
+    """Per presentation length: test accuracy (and its standard error) and energy per inference per platform.
+
+    The frozen network is re-run on the test set for each length (:func:`experiments.diehl_cook.
+    evaluate_presentation_lengths`, neuron labels from the full-length labelling run), and each run's counts are
+    priced on the chips of :data:`TRADEOFF_CHIPS` in the latency and throughput regimes; the dense MLP on
+    :data:`TRADEOFF_DENSE` does not depend on the length (its accuracy and energy are one point)."""
+    steps = int(round(max(lengths_ms) / config.dt))
+    bar, update = _bar(progress, len(lengths_ms) * len(data.test_images), steps)
+    rows = dc.evaluate_presentation_lengths(network, source, data.test_images, labels, data.test_labels, config,
+                                            lengths_ms=lengths_ms, progress=update)
+    bar.close()
+    n = len(data.test_images)
+    out = []
+    for row in rows:
+        entry = {"present_ms": row["present_ms"], "accuracy": row["accuracy"], "accuracy_se": row["accuracy_se"],
+                 "exc_spikes_per_image": row["exc_spikes_per_image"],
+                 "presentations_per_image": row["presentations_per_image"], "energy_j": {}, "counts": row["counts"]}
+        for regime in ("latency", "throughput"):
+            entry["energy_j"][regime] = {}
+            for chip in TRADEOFF_CHIPS:
+                try:
+                    entry["energy_j"][regime][chip] = hardware.estimate(row["counts"], network, chip, inferences=n,
+                                                                        regime=regime).per_inference_j
+                except hardware.HardwareModelError as error:
+                    entry["energy_j"][regime][chip] = None
+                    log(f"trade-off: {chip} not priced: {str(error).splitlines()[0]}")
+        log(f"trade-off: {row['present_ms']:g} ms: accuracy {row['accuracy']:.3f} +- {row['accuracy_se']:.3f}")
+        out.append(entry)
+    return out
+
+
+def break_even_table(counts: sn.ActivityCounts, network: sn.Network, inferences: int,
+                     snn_reports: dict[str, dict[str, hardware.EnergyReport]],
+                     dense_reports: dict[str, dict[str, hardware.EnergyReport]]) -> dict[str, Any]:
+    """For each chip, regime and dense device: the activity at which the chip's SNN costs what the dense MLP costs."""
+    table: dict[str, Any] = {}
+    for chip in snn_reports:
+        if hardware.get_chip(chip).scope == "all-in":
+            continue  # an all-in figure does not follow activity
+        table[chip] = {}
+        for regime in ("latency", "throughput", "real_time"):
+            table[chip][regime] = {}
+            for name, reports in dense_reports.items():
+                if not name.endswith(":mlp"):
+                    continue
+                device = name.split(":")[0]
+                table[chip][regime][device] = break_even_activity(counts, network, chip, regime, inferences,
+                                                                  reports[regime].per_inference_j)
+    return table
 
 
 def check_args(args: argparse.Namespace) -> str | None:
@@ -300,45 +453,68 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if not args.no_analog_accuracy:
             folder.set_stage("chip accuracy")
             analog = analog_accuracies(network, source, data, labels, config, progress, log)
-            digital = [n for n, r in snn_reports.items() if r.kind == "digital"]
+            digital = [n for n, r in snn_reports.items() if r["latency"].kind == "digital"]
             quantised = quantised_accuracies(network, source, data, labels, config, digital, progress, log)
+        snn_se = standard_error(snn_accuracy, inferences)
+        mlp_se = standard_error(dense["mlp_accuracy"], inferences)
         rows = []
-        for name, report in snn_reports.items():
+        for name, reports in snn_reports.items():
+            native = hardware.get_chip(name).native_regime
             if name in analog:
-                rows.append(report_row(name, "SNN (Diehl & Cook)", report, analog[name]["accuracy"],
-                                       "test accuracy with the crossbar's perturbed weights"))
+                accuracy, note = analog[name]["accuracy"], "test accuracy with the crossbar's perturbed weights"
             elif name in quantised:
-                rows.append(report_row(name, "SNN (Diehl & Cook)", report, quantised[name]["accuracy"],
-                                       f"test accuracy with {quantised[name]['weight_bits']}-bit weights"))
+                accuracy = quantised[name]["accuracy"]
+                note = f"test accuracy with {quantised[name]['weight_bits']}-bit weights"
             else:
-                rows.append(report_row(name, "SNN (Diehl & Cook)", report, snn_accuracy,
-                                       "float weights (no weight precision limit, or re-runs skipped)"))
-        for name, report in dense_reports.items():
+                accuracy, note = snn_accuracy, "float weights (no weight precision limit, or re-runs skipped)"
+            rows.append(report_row(name, "SNN (Diehl & Cook)", reports, accuracy, standard_error(accuracy, inferences),
+                                   note, native))
+        for name, reports in dense_reports.items():
             is_mlp = name.endswith(":mlp")
             rows.append(report_row(name, f"dense MLP {n_input}-{n_exc}-10" if is_mlp else "SNN, clock-driven dense",
-                                   report, dense["mlp_accuracy"] if is_mlp else snn_accuracy, "float weights"))
+                                   reports, dense["mlp_accuracy"] if is_mlp else snn_accuracy,
+                                   mlp_se if is_mlp else snn_se, "float weights", "latency"))
+        regimes = {regime: {row["platform"]: {k: row["regimes"][regime][k] for k in
+                                               ("total_j", "static_j", "dynamic_j", "latency_s")}
+                            for row in rows} for regime in REGIMES}
+
+        folder.set_stage("trade-off")
+        lengths = QUICK_SWEEP_LENGTHS_MS if args.quick else SWEEP_LENGTHS_MS
+        tradeoff = accuracy_energy_tradeoff(network, source, data, labels, config, lengths, n_exc, progress, log)
+        break_even = break_even_table(counts, network, inferences, snn_reports, dense_reports)
         summary = {
             "experiment": EXPERIMENT, "data": data.source, "n_excitatory": n_exc, "n_train": len(data.train_images),
-            "n_test": inferences, **snn["summary"], "epochs": args.epochs,
-            "dense_test_accuracy": dense["mlp_accuracy"], "logistic_regression_test_accuracy": dense["logistic_accuracy"],
+            "n_test": inferences, **snn["summary"], "snn_test_accuracy_se": snn_se, "epochs": args.epochs,
+            "dense_test_accuracy": dense["mlp_accuracy"], "dense_test_accuracy_se": mlp_se,
+            "logistic_regression_test_accuracy": dense["logistic_accuracy"],
             "analog_test_accuracy": {k: v["accuracy"] for k, v in analog.items()},
             "quantised_test_accuracy": {k: v["accuracy"] for k, v in quantised.items()},
+            "regimes": regimes,
+            "regime_definitions": REGIME_DEFINITIONS,
+            "native_regimes": {row["platform"]: row["native_regime"] for row in rows},
             "energy_per_inference_j": {row["platform"]: row["energy_per_inference_j"] for row in rows},
+            "energy_per_inference_regime": "latency",
+            "tradeoff": [{k: v for k, v in entry.items() if k != "counts"} for entry in tradeoff],
+            "break_even_activity": break_even,
             "not_fitting": not_fitting, "wall_time_s": time.time() - start,
             "inference": f"one {config.present_ms:g} ms presentation (re-presentations included), dt {config.dt} ms",
         }
         folder.write_json("table.json", {"rows": rows, "not_fitting": not_fitting, "analog": analog,
                                          "quantised": quantised})
-        folder.write_json("energy_reports.json", {k: r.to_dict() for k, r in {**snn_reports, **dense_reports}.items()})
-        _write_text(folder.path / "table.md", markdown_table(rows, not_fitting))
+        folder.write_json("energy_reports.json", {f"{k}|{regime}": r.to_dict()
+                                                  for k, by_regime in {**snn_reports, **dense_reports}.items()
+                                                  for regime, r in by_regime.items()})
+        _write_text(folder.path / "table.md", markdown_table(rows, not_fitting, tradeoff, break_even))
         plot_accuracy_vs_energy(rows, folder.file("accuracy_vs_energy.png"),
-                                title=f"Digits: accuracy vs energy per inference (SNN N_e = {n_exc})")
-        plot_energy_breakdown(list(snn_reports.values()) + [r for k, r in dense_reports.items() if k.endswith(":mlp")],
+                                title=f"Digits, one inference: accuracy vs energy (SNN N_e = {n_exc}, latency regime)")
+        plot_tradeoff(tradeoff, rows, folder.file("tradeoff.png"), n_exc)
+        plot_energy_breakdown([r["latency"] for r in snn_reports.values()] +
+                              [r["latency"] for k, r in dense_reports.items() if k.endswith(":mlp")],
                               folder.file("breakdown.png"),
-                              title=f"Energy per inference: SNN (N_e = {n_exc}) on chips vs dense MLP")
+                              title=f"Energy per inference, latency regime: SNN (N_e = {n_exc}) on chips vs dense MLP")
         summary["wall_time_s"] = time.time() - start
         folder.write_json("summary.json", summary)
-        log(markdown_table(rows, not_fitting), echo=False)
+        log(markdown_table(rows, not_fitting, tradeoff, break_even), echo=False)
         log(f"done in {summary['wall_time_s']:.1f} s; results in {folder.path}")
         summary["run_dir"] = str(folder.path)
     return summary
@@ -348,9 +524,18 @@ def _write_text(path: Path, text: str) -> None:
     _atomic_text(path, text)
 
 
+def _fmt_activity(value: Any) -> str:
+    if value is None:
+        return "never (static alone costs more)"
+    if value == float("inf"):
+        return "always cheaper"
+    return f"{value:.3g}"
+
+
 def plot_accuracy_vs_energy(rows: list[dict], path: Path, title: str) -> None:
-    """Scatter of test accuracy against energy per inference (log x), one labelled point per platform
-    (the SNN's clock-driven dense simulation is in the table, not here)."""
+    """Test accuracy (with its standard error) against energy per inference in the latency regime: one marker per
+    platform, named in the legend (no labels on the points, so nothing overlaps); the SNN's clock-driven dense
+    simulation is in the table, not here."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -358,39 +543,106 @@ def plot_accuracy_vs_energy(rows: list[dict], path: Path, title: str) -> None:
 
     from hardware.plots import save_figure
 
-    colours = {"digital": "steelblue", "analog": "mediumpurple", "dense": "0.4"}
-    figure, axes = plt.subplots(figsize=(9, 6))
     shown = sorted((r for r in rows if "clock-driven" not in r["model"]), key=lambda r: r["energy_per_inference_j"])
+    markers = {"digital": "o", "analog": "D", "dense": "s"}
+    colours = plt.get_cmap("tab20")(np.linspace(0, 1, max(len(shown), 2)))
+    figure, axes = plt.subplots(figsize=(11, 6))
     for k, row in enumerate(shown):
-        point = (row["energy_per_inference_j"], 100 * row["accuracy"])
-        axes.scatter(*point, color=colours.get(row["kind"], "k"), marker="s" if "MLP" in row["model"] else "o")
-        axes.annotate(row["platform"].replace(":mlp", ""), point, fontsize=7, rotation=30,
-                      xytext=(2, 4 + 9 * (k % 3)), textcoords="offset points")
+        axes.errorbar(row["energy_per_inference_j"], 100 * row["accuracy"], yerr=100 * (row["accuracy_se"] or 0),
+                      fmt=markers.get(row["kind"], "o"), color=colours[k], ms=7, capsize=3,
+                      label=f"{row['platform'].replace(':mlp', '')} ({'SNN' if row['kind'] != 'dense' else 'MLP'})")
     axes.set_xscale("log")
-    axes.set_xlabel("energy per inference (J, log scale)")
-    axes.set_ylabel("test accuracy (%)")
-    for label, colour, marker in (("SNN on digital chip", "steelblue", "o"), ("SNN on analog crossbar", "mediumpurple", "o"),
-                                  ("dense MLP on GPU/CPU", "0.4", "s")):
-        axes.scatter([], [], color=colour, marker=marker, label=label)
-    axes.legend(fontsize=8, loc="center left")
-    axes.margins(x=0.15, y=0.12)
-    axes.set_title(title)
+    axes.set_xlabel("energy per inference, static + dynamic (J, log scale)")
+    axes.set_ylabel("test accuracy (%), ± 1 standard error")
+    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                title="platform (o digital chip, ◆ analog, ■ dense)", title_fontsize=8)
+    axes.set_title(title, fontsize=10)
     axes.grid(True, which="both", alpha=0.3)
+    figure.tight_layout()
     save_figure(figure, path)
 
 
-def markdown_table(rows: list[dict], not_fitting: dict[str, str]) -> str:
-    """The table as Markdown (energy in µJ, latency in ms, EDP in µJ·s; the three largest terms)."""
-    lines = ["| platform | model | accuracy | energy / inference (µJ) | largest terms (µJ) | latency (ms) | EDP (µJ·s) |",
-             "|---|---|---|---|---|---|---|"]
+def plot_tradeoff(tradeoff: list[dict], rows: list[dict], path: Path, hidden: int) -> None:
+    """Accuracy against energy per inference as the presentation length varies, per chip, in the latency (solid)
+    and throughput (dashed) regimes, with the dense MLP on each device as single points; one figure, a legend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from hardware.plots import save_figure
+
+    figure, axes = plt.subplots(figsize=(11, 6))
+    colours = dict(zip(TRADEOFF_CHIPS, ("tab:blue", "tab:orange", "tab:green", "tab:purple")))
+    accuracy = np.array([100 * e["accuracy"] for e in tradeoff])
+    error = np.array([100 * e["accuracy_se"] for e in tradeoff])
+    for chip in TRADEOFF_CHIPS:
+        for regime, style in (("latency", "-"), ("throughput", "--")):
+            energy = np.array([e["energy_j"][regime].get(chip) or np.nan for e in tradeoff], float)
+            if np.all(np.isnan(energy)):
+                continue
+            axes.errorbar(energy, accuracy, yerr=error, fmt="o" + style, color=colours[chip], ms=4, capsize=2, lw=1.2,
+                          label=f"SNN on {chip}, {regime}")
+    dense_markers = dict(zip(TRADEOFF_DENSE, ("s", "^", "v")))
+    by_platform = {r["platform"]: r for r in rows}
+    for device in TRADEOFF_DENSE:
+        row = by_platform.get(f"{device}:mlp")
+        if row is None:
+            continue
+        for regime, fill in (("latency", "k"), ("throughput", "none")):
+            axes.errorbar(row["regimes"][regime]["total_j"], 100 * row["accuracy"], yerr=100 * row["accuracy_se"],
+                          fmt=dense_markers[device], mfc=fill, mec="k", ecolor="k", ms=8, capsize=2,
+                          label=f"MLP 784-{hidden}-10 on {device}, {regime}")
+    axes.set_xscale("log")
+    axes.set_xlabel("energy per inference, static + dynamic (J, log scale); along each SNN line the presentation "
+                    "gets longer from left to right")
+    axes.set_ylabel("test accuracy (%), ± 1 standard error")
+    axes.set_title(f"Accuracy-energy trade-off: SNN presentation length {tradeoff[0]['present_ms']:g}-"
+                   f"{tradeoff[-1]['present_ms']:g} ms vs dense MLP", fontsize=10)
+    axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    axes.grid(True, which="both", alpha=0.3)
+    figure.tight_layout()
+    save_figure(figure, path)
+
+
+def markdown_table(rows: list[dict], not_fitting: dict[str, str], tradeoff: list[dict] | None = None,
+                   break_even: dict[str, Any] | None = None) -> str:
+    """The tables as Markdown: per platform and regime, energy per inference (static + dynamic, µJ) and latency;
+    the presentation-length trade-off; the break-even activity against the dense MLP."""
+    lines = ["Energy per inference in µJ as total (static + dynamic); latency in ms. Regimes: "
+             + "; ".join(f"**{k}**: {v}" for k, v in REGIME_DEFINITIONS.items()), "",
+             "| platform | model | accuracy | native regime | latency: total (static + dynamic) | latency (ms) | "
+             "throughput: total (static + dynamic) | real time: total (static + dynamic) |",
+             "|---|---|---|---|---|---|---|---|"]
+
+    def cell(entry: dict) -> str:
+        return f"{entry['total_j'] * 1e6:.4g} ({entry['static_j'] * 1e6:.3g} + {entry['dynamic_j'] * 1e6:.3g})"
+
     for row in sorted(rows, key=lambda r: r["energy_per_inference_j"]):
-        terms = sorted(row["terms_j"].items(), key=lambda kv: -kv[1])[:3]
-        text = ", ".join(f"{k} {v * 1e6:.3g}" for k, v in terms)
-        accuracy = "" if row["accuracy"] is None else f"{row['accuracy']:.3f}"
-        lines.append(f"| {row['platform']} | {row['model']} | {accuracy} | {row['energy_per_inference_j'] * 1e6:.4g} | "
-                     f"{text} | {row['latency_s'] * 1e3:.4g} | {row['edp_js'] * 1e6:.4g} |")
+        accuracy = "" if row["accuracy"] is None else f"{row['accuracy']:.3f} ± {row['accuracy_se']:.3f}"
+        r = row["regimes"]
+        lines.append(f"| {row['platform']} | {row['model']} | {accuracy} | {row['native_regime']} | {cell(r['latency'])} | "
+                     f"{r['latency']['latency_s'] * 1e3:.4g} | {cell(r['throughput'])} | {cell(r['real_time'])} |")
     for name, error in not_fitting.items():
-        lines.append(f"| {name} | SNN | — | does not fit: {error.splitlines()[0][:120]} | | | |")
+        lines.append(f"| {name} | SNN | — | | {error.splitlines()[0][:140]} | | | |")
+    if tradeoff:
+        chips = list(TRADEOFF_CHIPS)
+        lines += ["", "Trade-off (test set re-run per presentation length; energy per inference in µJ, latency regime):", "",
+                  "| presentation (ms) | accuracy | " + " | ".join(chips) + " |", "|---|---|" + "---|" * len(chips)]
+        for e in tradeoff:
+            values = [e["energy_j"]["latency"].get(c) for c in chips]
+            lines.append(f"| {e['present_ms']:g} | {e['accuracy']:.3f} ± {e['accuracy_se']:.3f} | "
+                         + " | ".join("—" if v is None else f"{v * 1e6:.4g}" for v in values) + " |")
+    if break_even:
+        devices = sorted({d for by_regime in break_even.values() for per in by_regime.values() for d in per})
+        lines += ["", "Break-even activity (synaptic events per synapse per inference) at which the chip costs what the "
+                  "dense MLP costs; measured activity in brackets:", "",
+                  "| chip | regime | " + " | ".join(devices) + " |", "|---|---|" + "---|" * len(devices)]
+        for chip, by_regime in break_even.items():
+            for regime, per in by_regime.items():
+                measured = next(iter(per.values()))["measured"] if per else float("nan")
+                lines.append(f"| {chip} ({measured:.3g}) | {regime} | "
+                             + " | ".join(_fmt_activity(per[d]["break_even"]) if d in per else "" for d in devices) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -277,10 +277,10 @@ def _counts_from(path: Path, data: Any, where: str) -> Any:
 
     if not isinstance(data, dict):
         raise RunFolderError(f"{path}: {where}expected a JSON object of activity counts; got {type(data).__name__}")
-    try:
-        return ActivityCounts.from_dict(data)
+    try:  # the error names the file (and the run) through origin
+        return ActivityCounts.from_dict(data, origin=f"{path}: {where[:-2]}" if where else str(path))
     except SpikenetError as error:
-        raise RunFolderError(f"{path}: {where}{str(error).splitlines()[0]}") from None
+        raise RunFolderError(str(error).splitlines()[0]) from None
     except (TypeError, ValueError, AttributeError) as error:
         raise RunFolderError(f"{path}: {where}malformed activity counts ({type(error).__name__}: {error})") from None
 

@@ -5,9 +5,13 @@ Typical use::
 
     import hardware
     result = net.run(1000.0)
-    report = hardware.estimate(result.counts, net, "loihi")
-    print(report.summary())
-    dense = hardware.dense_baseline(result.counts, net, "h100")
+    report = hardware.estimate(result.counts, net, "loihi", regime="latency")   # or throughput, real_time
+    print(report.summary())                       # total, static and dynamic parts, latency, largest terms
+    dense = hardware.dense_baseline(result.counts, net, "h100", regime="latency")
+
+Every figure names its regime (:mod:`hardware.regimes`), applied alike to chips and dense devices,
+with static power on both sides; each preset lists its calibration and validation sources
+(``chip.calibration``, ``chip.validation``).
 """
 
 from hardware.analog_noise import PerturbedWeights, adc_quantise, perturb_network_weights, perturb_weights, with_weights

@@ -82,7 +82,7 @@ def plot_energy_breakdown(reports: Sequence[EnergyReport], path: str | os.PathLi
         PNG file to write.
     """
     plt = _pyplot()
-    names = [r.chip if not r.regime or r.kind != "dense" else f"{r.chip}\n({r.regime})" for r in reports]
+    names = [r.chip for r in reports]
     totals = np.array([r.per_inference_j if per_inference else r.total_j for r in reports])
     categories = [c for c in CATEGORY_ORDER if any(c in r.breakdown() for r in reports)]
     categories += sorted({c for r in reports for c in r.breakdown()} - set(categories))
@@ -93,7 +93,12 @@ def plot_energy_breakdown(reports: Sequence[EnergyReport], path: str | os.PathLi
     left.set_xscale("log")
     left.set_yticks(y, names, fontsize=8)
     left.invert_yaxis()
-    left.set_xlabel(f"energy per {'inference' if per_inference else 'run'} (J)")
+    left.set_xlabel(f"energy per {'inference' if per_inference else 'run'} (J, log scale)")
+    from matplotlib.patches import Patch
+    kinds = [("digital", "steelblue", "SNN on a digital chip"), ("analog", "mediumpurple", "SNN on an analog crossbar"),
+             ("dense", "0.55", "dense GPU/CPU")]
+    left.legend(handles=[Patch(color=colour, label=label) for kind, colour, label in kinds
+                         if any(r.kind == kind for r in reports)], fontsize=7, loc="lower right")
     for k, report in enumerate(reports):
         if not report.complete:
             left.text(totals[k], k, "  lower bound", va="center", fontsize=7)

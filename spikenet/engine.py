@@ -16,6 +16,14 @@ resets``; with float64 and the same connectivity and initial state this gives Br
    from the next step on.
 4. **resets** — ``model.reset`` for the neurons that spiked.
 
+Driven neuron updates (``ActivityCounts.neuron_updates_driven``): a neuron is driven in a step
+when the deliveries of step 3 change one of its channels or delta targets (the channel after the
+step's deliveries differs from the decayed channel before them, in the run's precision), or its
+injected current is non-zero: one compare per neuron and step, accumulated per neuron over a
+chunk. Deliveries still add straight into the decayed channels, so the numerics are those of a
+run without the count. Populations with a non-zero constant current on every neuron are driven
+in every step and are counted on the host.
+
 Event path (default): the cost of step 3 is proportional to spikes x out-degree (see
 :mod:`spikenet.propagation`). Dense path (``engine="dense"``): the same step with
 ``spikes @ W`` over dense matrices — the reference and the compute baseline.
@@ -141,14 +149,17 @@ class CompiledNetwork:
     # -- layout --------------------------------------------------------------------------
     def _layout(self) -> None:
         """Assign every synaptic channel, then every delta target, a segment of one flat buffer:
-        channels [0, channel_size) hold the channel state itself (deliveries add into it in
-        place); delta targets [channel_size, buffer_size) are per-step increments."""
+        channels [0, channel_size) (the layout of the channel state, population by population;
+        ``channel_regions`` holds each population's range), delta targets [channel_size,
+        buffer_size) (per-step increments of the target variables)."""
         offset = 0
         self.channels: dict[str, list] = {}
+        self.channel_regions: dict[str, tuple[int, int]] = {}
         self.channel_offsets: dict[tuple[str, Any], int] = {}   # where deliveries add
         self.drive_offsets: dict[tuple[str, Any], int] = {}     # what the neuron receives
         self.delta_offsets: dict[tuple[str, str], int] = {}
         for population in self.neuron_populations:
+            start = offset
             channels = self.network.channels(population)
             self.channels[population.name] = channels
             for channel in channels:
@@ -157,6 +168,7 @@ class CompiledNetwork:
                     offset += population.size
                 self.channel_offsets[(population.name, channel)] = offset
                 offset += population.size
+            self.channel_regions[population.name] = (start, offset)
         self.channel_size = offset
         users = [(p.post, p.synapse) for p in self.projections] + [(d.population, d.synapse) for d in self.network.poisson_inputs]
         for population in self.neuron_populations:
@@ -181,6 +193,35 @@ class CompiledNetwork:
         if isinstance(projection.synapse, Delta):
             return self.delta_offsets[(post.name, projection.synapse.target)]
         return self.channel_offsets[(post.name, projection.synapse)]
+
+    def _driven_plan(self) -> tuple[set[str], dict[str, list[int]]]:
+        """How the engine counts driven neuron updates (``ActivityCounts.neuron_updates_driven``).
+
+        Returns ``(always, offsets)``: ``always`` are the populations whose injected current is
+        constant and non-zero (in the run's precision) for every neuron — driven in every step,
+        counted on the host as size x steps with no work in the step; ``offsets`` maps every
+        other integrated population that receives any input (synapses, PoissonInput or current)
+        to where its deliveries land in the step's inbox (each channel's delivery segment — the
+        rise variable of an alpha channel — and each delta target). Those populations carry one
+        int32 counter per neuron through a chunk (one fused compare-and-add per step)."""
+        constant: dict[str, np.ndarray] = {}
+        varying: set[str] = set()
+        for current in self.network.currents:
+            name = current.population.name
+            if current.is_constant:
+                constant[name] = constant.get(name, 0.0) + current.values
+            else:
+                varying.add(name)
+        always = {name for name, values in constant.items()
+                  if name not in varying and np.all(np.asarray(values, dtype=self.dtype) != 0)}
+        offsets = {}
+        for population in self.neuron_populations:
+            name = population.name
+            segments = sorted({self.channel_offsets[(name, c)] for c in self.channels[name]}
+                              | {o for (target, _), o in self.delta_offsets.items() if target == name})
+            if name not in always and (segments or name in constant or name in varying):
+                offsets[name] = segments
+        return always, offsets
 
     def _build_rows(self) -> None:
         self.outgoing: list[_Outgoing] = []
@@ -524,6 +565,7 @@ class CompiledNetwork:
                         + np.where(out.post_index >= projection.post.size, buffer_size, 0)),
                 }
         fused_static = self.fused_static  # plastic group -> static group delivered in its loop
+        _, delivery_offsets = self._driven_plan()
         external = [(drive, self._target_offset(drive), const(f"external/{k}", drive.count_table(dt), dtype))
                     for k, drive in enumerate(self.network.poisson_inputs)]
         poisson_probabilities = {
@@ -554,6 +596,7 @@ class CompiledNetwork:
                     "modulator": modulator.astype(dtype),
                 }
             # 1. groups: integrate from the values at the start of the step.
+            driven = {}  # population -> bool (size,): neurons driven in this step (see ActivityCounts)
             for population in self.neuron_populations:
                 name = population.name
                 size = population.size
@@ -561,6 +604,8 @@ class CompiledNetwork:
                 for values, steps_per_value in varying_currents.get(name, []):
                     row = jnp.minimum(t // steps_per_value, values.shape[0] - 1)
                     current = current + lax.dynamic_index_in_dim(values, row, keepdims=False)
+                if name in delivery_offsets and (name in constant_currents or name in varying_currents):
+                    driven[name] = current != 0  # injected current (a biased neuron integrates every step)
                 conductance = jnp.zeros(size, dtype)
                 for channel in self.channels[name]:
                     offset = self.drive_offsets[(name, channel)]
@@ -589,10 +634,12 @@ class CompiledNetwork:
                 else:
                     spiked[name] = raster["spikes"][name]
             words = {p.name: pack_spikes(spiked[p.name]) for p in self.populations}
-            # 3. synapses: zero-delay events add straight into the channel state (and into
-            # per-step increments of delta targets); delayed ones go through the ring buffer.
+            # 3. synapses: zero-delay events, PoissonInput events and the delay ring's slot of this
+            # step add into the inbox: the decayed channel state itself (in place) and per-step
+            # increments of delta targets.
             delta_size = buffer_size - channel_size
             inbox = jnp.concatenate([channels, jnp.zeros(delta_size, dtype)]) if delta_size else channels
+            before_delivery = inbox  # the decayed channels: a neuron is driven where its deliveries change them
             events_by_group = {}
             slot = t % ring_slots if ring_slots else 0
             plasticity_updates = []
@@ -711,6 +758,18 @@ class CompiledNetwork:
                 ring_rows = ring.reshape(ring_slots, buffer_size)  # see the note on the dense path
                 inbox = inbox + ring_rows[slot]
                 ring = ring_rows.at[slot].set(0.0).reshape(-1)
+            # Driven neurons: a delivery that changed any channel or delta target, or a non-zero
+            # injected current; counted per neuron in the chunk's carry (no reduction per step).
+            driven_so_far = carry.get("driven")
+            if driven_so_far is not None:
+                driven_so_far = dict(driven_so_far)
+                for name, offsets in delivery_offsets.items():
+                    size = self.network.populations[name].size
+                    mask = driven.get(name)
+                    for offset in offsets:
+                        received = inbox[offset:offset + size] != before_delivery[offset:offset + size]
+                        mask = received if mask is None else mask | received
+                    driven_so_far[name] = driven_so_far[name] + mask.astype(jnp.int32)
             channels = inbox[:channel_size] if delta_size else inbox
             for (target_population, variable), offset in self.delta_offsets.items():
                 population = self.network.populations[target_population]
@@ -731,7 +790,10 @@ class CompiledNetwork:
                 "external": jnp.stack(external_events) if external_events else jnp.zeros(0, jnp.int32),
                 "words": {name: words[name] for name in record_words},
             }
-            return {"neurons": neurons, "channels": channels, "ring": ring, "plastic": plastic, "t": t + 1}, outputs
+            new_carry = {"neurons": neurons, "channels": channels, "ring": ring, "plastic": plastic, "t": t + 1}
+            if driven_so_far is not None:
+                new_carry["driven"] = driven_so_far
+            return new_carry, outputs
 
         return step, collected
 
@@ -746,10 +808,18 @@ class CompiledNetwork:
         with self._precision_context():
             record_indices = [(p, v, np.asarray(i, np.int32)) for p, v, i in state_records]
 
+            _, driven_offsets = self._driven_plan()
+
             def run_chunk(carry, rasters, params, key):
                 step, _ = self._make_step(key, record_words, params)
+                # Per-neuron counters of driven updates, carried through the chunk's steps and
+                # returned once per chunk (outputs["driven"]), not part of the network state.
+                carry = {**carry, "driven": {name: jnp.zeros(self.network.populations[name].size, jnp.int32)
+                                             for name in driven_offsets}}
                 if not state_records:
-                    return lax.scan(step, carry, rasters, length=n_steps)
+                    carry, outputs = lax.scan(step, carry, rasters, length=n_steps)
+                    driven = carry.pop("driven")
+                    return carry, {**outputs, "driven": driven}
 
                 def block(carry, block_rasters):
                     recorded = []
@@ -765,7 +835,8 @@ class CompiledNetwork:
                 blocked = jax.tree_util.tree_map(lambda r: r.reshape(n_steps // every, every, *r.shape[1:]), rasters)
                 carry, (recorded, outputs) = lax.scan(block, carry, blocked, length=n_steps // every)
                 outputs = jax.tree_util.tree_map(lambda o: o.reshape(n_steps, *o.shape[2:]), outputs)
-                return carry, (recorded, outputs)
+                driven = carry.pop("driven")
+                return carry, (recorded, {**outputs, "driven": driven})
 
             function = jax.jit(jax.vmap(run_chunk, in_axes=(0, None, None, 0)) if batched else run_chunk)
         self._functions[cache_key] = function
@@ -981,6 +1052,7 @@ class CompiledNetwork:
                 counts.population_sizes[population.name] = population.size
                 counts.spikes[population.name] = 0
                 counts.neuron_updates[population.name] = 0 if population.is_source else population.size * n_steps
+            counts.neuron_updates_driven = {population.name: 0 for population in self.populations}
             for drive in self.network.poisson_inputs:
                 counts.external_events[drive.name] = 0
             for projection in self.projections:
@@ -997,6 +1069,7 @@ class CompiledNetwork:
             event_names += [("delayed", p.name) for p in out.projections]
 
         plastic_names = [out.projections[0].name for out in self.outgoing if out.plastic]
+        always_driven, _ = self._driven_plan()
         results = [Result(counts=new_counts()) for _ in seeds]
         spike_pieces = [{name: [] for name in record_words} for _ in seeds]
         state_pieces = [{(p, v): [] for p, v, _ in state_records} for _ in seeds]
@@ -1015,6 +1088,10 @@ class CompiledNetwork:
                     counts.delayed_events[name[1]] += int(value)
                 else:
                     counts.synaptic_events[name] += int(value)
+            for name, per_neuron in outputs["driven"].items():
+                counts.neuron_updates_driven[name] += int(np.asarray(per_neuron).astype(np.int64).sum())
+            for name in always_driven:
+                counts.neuron_updates_driven[name] += sizes[name] * length
             for drive, value in zip(self.network.poisson_inputs, outputs["external"].astype(np.int64).sum(axis=0)):
                 counts.external_events[drive.name] += int(value)
             plasticity = outputs["plasticity"].astype(np.int64).sum(axis=0)

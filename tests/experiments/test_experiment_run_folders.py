@@ -206,6 +206,6 @@ def test_energy_usage_and_lookup_failures(coba_folder, tmp_path, capsys):
     assert "no such run folder" in capsys.readouterr().err
     assert cli.main(["energy", str(tmp_path), "--chip", "loihi"]) == 1
     assert "activity_counts.json" in capsys.readouterr().err
-    assert cli.main(["energy", str(coba_folder), "--chip", "no_such_chip"]) == 1
+    assert cli.main(["energy", str(coba_folder), "--chip", "no_such_chip"]) == 2
     assert "loihi" in capsys.readouterr().err
     assert cli.main(["energy", str(coba_folder)]) == 2
