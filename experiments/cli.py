@@ -41,6 +41,8 @@ class Experiment:
 EXPERIMENTS = {
     "energy_vs_dense": Experiment("experiments.energy_vs_dense",
                                   "main job: Diehl & Cook STDP net on digits vs dense MLP, energy on every chip"),
+    "diehl_cook_validation": Experiment("experiments.diehl_cook",
+                                        "the main job's number of STDP passes scanned on a validation split of the training set"),
     "coba": Experiment("experiments.coba", "Vogels & Abbott COBA network (Brette 2007 benchmark 1)"),
     "energy_vs_activity": Experiment("experiments.energy_vs_activity",
                                      "energy per inference vs firing rate on every chip; crossover with dense"),

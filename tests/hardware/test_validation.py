@@ -11,8 +11,9 @@ from __future__ import annotations
 import pytest
 
 import spikenet as sn
-from hardware import dense_baseline, estimate, get_chip
+from hardware import chip_from_dict, dense_baseline, estimate, get_chip
 from hardware.dense import mlp_workload, price_workload
+from hardware.presets_dense import with_tensorflow1_floor
 from hardware_builders import feedforward, make_counts
 
 TRUENORTH_NEURONS = 1_048_576
@@ -134,7 +135,8 @@ def test_dense_roofline_predicts_blouw_batch1_latency_within_a_factor_of_three(d
     latency 0.52 / 0.21 / 0.53 ms against 1.30 / 0.55 / 2.39 ms: the model is 2.5-4.5x too fast (Blouw's
     TF1 Python loop costs more than the cited floors). Stated tolerance: within a factor of 5."""
     measured_j, rate = BLOUW[device]
-    report = price_workload(mlp_workload([390, 256, 256, 29], 32), get_chip(device), regime="latency")
+    chip = chip_from_dict(with_tensorflow1_floor(device), origin=f"{device} + TensorFlow 1.x")
+    report = price_workload(mlp_workload([390, 256, 256, 29], 32), chip, regime="latency")
     assert 1 / rate / 5 < report.latency_s < 1 / rate
 
 
@@ -145,7 +147,8 @@ def test_dense_roofline_under_predicts_blouw_batch1_dynamic_energy(device):
     predicts orders of magnitude less: the batch-1 measurement is dominated by framework overhead, which is
     why the model keeps it as a validation point rather than a per-MAC coefficient. Checked: below."""
     measured_j, _ = BLOUW[device]
-    report = price_workload(mlp_workload([390, 256, 256, 29], 32), get_chip(device), regime="latency")
+    chip = chip_from_dict(with_tensorflow1_floor(device), origin=f"{device} + TensorFlow 1.x")
+    report = price_workload(mlp_workload([390, 256, 256, 29], 32), chip, regime="latency")
     assert report.dynamic_per_inference_j < measured_j
 
 
