@@ -8,7 +8,7 @@ MNIST from IDX files. Steps:
 1. train the spiking network (:mod:`experiments.diehl_cook`) unsupervised, 10 passes by default
    (D&C make 3 passes of MNIST's 60 000 images for N_e = 400, REPRODUCTION_TARGETS 6a, "verify";
    on 1347 images 3 passes are 45 times fewer presentations and theta is still rising: the
-   number was chosen among 3-10 on a validation split of the training images, see
+   number was chosen among 3-15 on a validation split of the training images, see
    :mod:`experiments.diehl_cook` for the table and ``python -m experiments.diehl_cook`` to
    redo it);
 2. freeze weights and thresholds, label neurons on the training set, measure test accuracy;
@@ -28,12 +28,11 @@ MNIST from IDX files. Steps:
    regime and dense device the break-even activity (synaptic events per synapse per inference)
    at which the SNN on the chip costs what the MLP costs (:func:`break_even_activity`).
 
-Measured here (sklearn digits, 2 cores): N_e = 400, 10 passes (the default): test accuracy 0.900
-(seed 0) and 0.900 (seed 1) with the Diehl & Cook read-out, 0.920 / 0.911 with proportion
-weighting; validation accuracy (last 20 % of the training split) 0.959 / 0.948. With the
-earlier default of 3 passes: test 0.887 / 0.896 (proportion weighting 0.904 / 0.911); one pass
-0.813; N_e = 100, one pass: 0.831 (reference numpy port: 0.858 / 0.811). Default run (seed 1)
-6 min 53 s (8-11 min while other jobs shared the 2 cores); ``--quick`` 1 min 6 s.
+Measured here (sklearn digits, 2 cores, seed 0, the default; docs/main_job/): N_e = 400, 10 passes:
+test accuracy 0.918 +- 0.013 with the proportion-weighting read-out (the default, chosen on the
+validation split), 0.898 with the Diehl & Cook read-out; dense MLP 0.980. Default run 5 min 45 s;
+``--quick`` about 1 min 40 s. (Before theta decayed in closed form, float32 theta decayed 1.3-2.3x too
+fast and the figures were 0.900 / 0.920 for the two read-outs.)
 
 Writes a run folder ``results/energy_vs_dense/<timestamp>/``: ``summary.json`` (accuracies with
 their standard errors; ``regimes: {regime: {platform: {total_j, static_j, dynamic_j, latency_s}}}``;
@@ -211,8 +210,8 @@ def break_even_activity(counts: sn.ActivityCounts, network: sn.Network, chip: st
     Spikes, synaptic events and driven updates are scaled together from the measured counts (the same
     network, neuron updates unchanged), and the factor found by bisection on a log scale. Returns the
     measured activity, the break-even activity (None when even zero activity costs more than the dense
-    device, i.e. static and idle power alone exceed it; ``inf`` when even every neuron spiking in every
-    step costs less) and the factor."""
+    device: static power, management power and the neuron updates of every step alone exceed it; ``inf``
+    when even every neuron spiking in every step costs less) and the factor."""
     synapses = sum(p.n_synapses for p in network.projections)
     measured = counts.total_synaptic_events / synapses / inferences
     model = hardware.get_chip(chip)
@@ -570,7 +569,7 @@ def _write_text(path: Path, text: str) -> None:
 
 def _fmt_activity(value: Any) -> str:
     if value is None:
-        return "never (static alone costs more)"
+        return "never (costs more at zero activity)"
     if value == float("inf"):
         return "always cheaper"
     return f"{value:.3g}"
@@ -679,8 +678,11 @@ def markdown_table(rows: list[dict], not_fitting: dict[str, str], tradeoff: list
                          + " | ".join("—" if v is None else f"{v * 1e6:.4g}" for v in values) + " |")
     if break_even:
         devices = sorted({d for by_regime in break_even.values() for per in by_regime.values() for d in per})
-        lines += ["", "Break-even activity (synaptic events per synapse per inference) at which the chip costs what the "
-                  "dense MLP costs; measured activity in brackets:", "",
+        lines += ["", "Break-even activity (synaptic events per synapse per inference, spikes scaled with them) at which "
+                  "the SNN on the chip costs what the dense MLP costs on each device, in the same regime; the measured "
+                  "activity in brackets. 'never': the chip costs more even at zero activity (static power, management, "
+                  "neuron updates of every step); 'always cheaper': cheaper even if every neuron spiked in every step.",
+                  "",
                   "| chip | regime | " + " | ".join(devices) + " |", "|---|---|" + "---|" * len(devices)]
         for chip, by_regime in break_even.items():
             for regime, per in by_regime.items():
