@@ -58,8 +58,8 @@ import spikenet as sn
 from experiments import diehl_cook as dc
 from experiments.digits import DataError, DigitData, load_mnist, load_sklearn_digits
 from experiments.run_folder import REPRICING_FILE, RunFolder, _atomic_text
-from hardware.dense import DenseWorkload, price_workload
-from hardware.dense import mlp_workload as dense_mlp_workload
+from hardware.dense import mlp_workload, price_workload
+from hardware.regimes import period_s
 from hardware.plots import plot_energy_breakdown
 from spikenet.progress import ProgressBar
 
@@ -122,11 +122,6 @@ TRADEOFF_CHIPS = ("loihi", "spinnaker1", "spinnaker2", "hermes_pcm")  # TrueNort
 TRADEOFF_DENSE = ("h100", "jetson_tx1", "xeon_e5_2630_x2")
 
 
-def mlp_workload(n_input: int, hidden: int, n_classes: int, weight_bits: int) -> DenseWorkload:
-    """One forward pass of the MLP: MACs = weights; weights read once, activations read and written once."""
-    return dense_mlp_workload([n_input, hidden, n_classes], weight_bits)
-
-
 def report_row(platform: str, model: str, reports: dict[str, hardware.EnergyReport], accuracy: float | None,
                accuracy_se: float | None, note: str, native: str) -> dict:
     """One table row: accuracy and, per regime, energy per inference (total, static, dynamic), terms, latency, EDP.
@@ -173,11 +168,11 @@ def price_dense(counts: sn.ActivityCounts, network: sn.Network, inferences: int,
     time per test image), the same period the chips tick through."""
     out: dict[str, dict[str, hardware.EnergyReport]] = {}
     n_input = network.populations["inputs"].size
-    period = counts.duration_ms / 1000.0 / inferences
+    period = period_s(counts, inferences)
     for name in hardware.available_chips("dense"):
         device = hardware.get_chip(name)
         bits = device.limit("weight_bits") or 32
-        out[f"{name}:mlp"] = {regime: price_workload(mlp_workload(n_input, hidden, 10, bits), device, 1, regime, period)
+        out[f"{name}:mlp"] = {regime: price_workload(mlp_workload([n_input, hidden, 10], bits), device, 1, regime, period)
                               for regime in regimes}
         out[f"{name}:snn_clock_driven"] = {
             regime: hardware.dense_baseline(counts, network, device, inferences, regime=regime).clock_driven
@@ -203,19 +198,19 @@ def scaled_counts(counts: sn.ActivityCounts, factor: float) -> sn.ActivityCounts
     return scaled
 
 
-def break_even_activity(counts: sn.ActivityCounts, network: sn.Network, chip: str, regime: str, inferences: int,
+def break_even_activity(counts: sn.ActivityCounts, mapping: Any, regime: str, inferences: int,
                         dense_j: float) -> dict[str, Any]:
-    """Activity (synaptic events per synapse per inference) at which ``chip`` costs ``dense_j`` per inference.
+    """Activity (synaptic events per synapse per inference) at which the network, placed on a chip by ``mapping``
+    (:func:`hardware.map_network` or :func:`hardware.map_crossbars`), costs ``dense_j`` per inference.
 
     Spikes, synaptic events and driven updates are scaled together from the measured counts (the same
     network, neuron updates unchanged), and the factor found by bisection on a log scale. Returns the
     measured activity, the break-even activity (None when even zero activity costs more than the dense
     device: static power, management power and the neuron updates of every step alone exceed it; ``inf``
     when even every neuron spiking in every step costs less) and the factor."""
-    synapses = sum(p.n_synapses for p in network.projections)
+    synapses = sum(p.n_synapses for p in mapping.network.projections)
     measured = counts.total_synaptic_events / synapses / inferences
-    model = hardware.get_chip(chip)
-    mapping = hardware.map_crossbars(network, model) if model.kind == "analog" else hardware.map_network(network, model)
+    model = mapping.chip
 
     def energy(factor: float) -> float:
         return hardware.estimate(scaled_counts(counts, factor), mapping, model, inferences=inferences,
@@ -371,8 +366,10 @@ def break_even_table(counts: sn.ActivityCounts, network: sn.Network, inferences:
     """For each chip, regime and dense device: the activity at which the chip's SNN costs what the dense MLP costs."""
     table: dict[str, Any] = {}
     for chip in snn_reports:
-        if hardware.get_chip(chip).scope == "all-in":
+        model = hardware.get_chip(chip)
+        if model.scope == "all-in":
             continue  # an all-in figure does not follow activity
+        mapping = hardware.map_crossbars(network, model) if model.kind == "analog" else hardware.map_network(network, model)
         table[chip] = {}
         for regime in ("latency", "throughput", "real_time"):
             table[chip][regime] = {}
@@ -380,7 +377,7 @@ def break_even_table(counts: sn.ActivityCounts, network: sn.Network, inferences:
                 if not name.endswith(":mlp"):
                     continue
                 device = name.split(":")[0]
-                table[chip][regime][device] = break_even_activity(counts, network, chip, regime, inferences,
+                table[chip][regime][device] = break_even_activity(counts, mapping, regime, inferences,
                                                                   reports[regime].per_inference_j)
     return table
 

@@ -20,6 +20,7 @@ from typing import Any
 from hardware.chip import ChipModel
 from hardware.coefficients import HardwareModelError
 from hardware.pricing import price_power
+from hardware.regimes import copies_in_flight
 from hardware.report import EnergyReport
 
 ANALOG_MODES = ("event", "full_mvm")
@@ -173,18 +174,16 @@ def estimate_analog(counts: Any, mapping: CrossbarMapping, chip: ChipModel, infe
     elif regime == "latency":
         report.wall_time_s = fast
     else:
-        per_chip = chip.limit("cores_per_chip")
-        chips = -(-mapping.tiles_used // per_chip) if per_chip else 1
-        copies = max(1, (per_chip * chips) // max(mapping.tiles_used, 1)) if per_chip else 1
+        copies = copies_in_flight(chip.limit("cores_per_chip"), mapping.chips_used, mapping.tiles_used)
         report.extra["copies_in_flight"] = copies
-        report.notes.append(f"throughput regime: {copies} copies of the network side by side on {chips} chip(s)")
+        report.notes.append(f"throughput regime: {copies} copies of the network side by side on "
+                            f"{mapping.chips_used} chip(s)")
         report.wall_time_s = fast / copies
     updates = sum(counts.neuron_updates.values())
     if updates:
         report.unpriced.append(f"{updates} neuron updates (digital periphery or host; no sourced energy)")
     if "static_per_chip" in chip.power:
-        per_chip = chip.limit("cores_per_chip")
-        price_power(report, chip, -(-mapping.tiles_used // per_chip) if per_chip else 1, include_static)
+        price_power(report, chip, mapping.chips_used, include_static)
     else:
         report.notes.append(f"{chip.name} has no sourced static power: static energy not included (lower bound)")
     if mode == "event":

@@ -38,7 +38,7 @@ from typing import Any
 from hardware.chip import ChipModel
 from hardware.coefficients import HardwareModelError
 from hardware.pricing import check_counts, price_power
-from hardware.regimes import resolve_regime
+from hardware.regimes import period_s, resolve_regime
 from hardware.report import EnergyReport
 
 DEFAULT_MAX_BATCH = 256
@@ -160,12 +160,10 @@ def roofline_pass(workload: DenseWorkload, device: ChipModel, batch: int) -> Roo
 def best_batch(workload: DenseWorkload, device: ChipModel) -> int:
     """The smallest batch at which a pass is compute-bound, capped by ``limits.max_batch`` (default 256)."""
     cap = device.limit("max_batch") or DEFAULT_MAX_BATCH
-    one = roofline_pass(workload, device, 1)
-    compute = roofline_pass(workload, device, 1).seconds if one.bound == "compute" else (
-        workload.macs / workload.passes * _seconds(device, "mac"))
+    compute = workload.macs / workload.passes * _seconds(device, "mac")  # compute time of one inference's pass
     if compute <= 0:
         return cap
-    batch = max(1, min(cap, math.ceil(one.seconds / compute)))
+    batch = max(1, min(cap, math.ceil(roofline_pass(workload, device, 1).seconds / compute)))
     # the memory time grows with the batch through activations: step down while it still pays
     while batch > 1 and roofline_pass(workload, device, batch).seconds / batch >= roofline_pass(workload, device, batch - 1).seconds / (batch - 1):
         batch -= 1
@@ -248,9 +246,8 @@ def _weight_bits(device: ChipModel) -> int:
 def estimate_dense_clock_driven(counts: Any, network: Any, device: ChipModel, inferences: int = 1,
                                 regime: str = "latency", include_static: bool = True) -> EnergyReport:
     """The clock-driven dense step of ``network`` for ``counts.steps`` steps on ``device``."""
-    period = counts.steps * counts.dt / 1000.0 / inferences
     return price_workload(clock_driven_workload(network, counts.steps, _weight_bits(device)), device, inferences,
-                          regime, period, include_static)
+                          regime, period_s(counts, inferences), include_static)
 
 
 @dataclass
@@ -290,7 +287,7 @@ def dense_baseline(counts: Any, network: Any, device: ChipModel | str, inference
     device = get_chip(device) if isinstance(device, str) else device
     check_counts(counts, network)
     bits = _weight_bits(device)
-    period = counts.steps * counts.dt / 1000.0 / inferences
+    period = period_s(counts, inferences)
     clock = price_workload(clock_driven_workload(network, counts.steps, bits), device, inferences, regime, period)
     ann = price_workload(ann_workload(network, inferences, bits), device, inferences, regime, period)
     return DenseBaseline(device.name, regime, clock, ann, neurobench_ops(network, counts))

@@ -25,7 +25,7 @@ import numpy as np
 from hardware.chip import ChipModel, check_scopes
 from hardware.coefficients import HardwareModelError
 from hardware.pricing import check_counts, price_power
-from hardware.regimes import resolve_regime
+from hardware.regimes import copies_in_flight, resolve_regime
 from hardware.report import EnergyReport
 
 
@@ -240,7 +240,7 @@ def _wall_time(counts: Any, mapping: Any, chip: ChipModel, regime: str, cores: i
     if regime == "latency":
         return fast
     per_chip = chip.limit("cores_per_chip")
-    copies = max(1, (per_chip * chips) // cores) if per_chip else 1
+    copies = copies_in_flight(per_chip, chips, cores)
     report.extra["copies_in_flight"] = copies
     report.notes.append(f"throughput regime: {copies} cop{'y' if copies == 1 else 'ies'} of the network run side by "
                         f"side on the {chips} chip(s) it occupies ({cores} of {per_chip or '?'} cores each)")

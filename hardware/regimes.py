@@ -68,3 +68,8 @@ def resolve_regime(regime: str | None, chip: ChipModel, timing: str | None = Non
 def period_s(counts: Any, inferences: int) -> float:
     """The simulated time of one inference in s (the sensor period of the real-time regime)."""
     return counts.steps * counts.dt / 1000.0 / inferences
+
+
+def copies_in_flight(cores_per_chip: int | None, chips: int, cores: int) -> int:
+    """Throughput regime: copies of a network using ``cores`` cores that fit on the ``chips`` it occupies (>= 1)."""
+    return max(1, (cores_per_chip * chips) // max(cores, 1)) if cores_per_chip else 1
