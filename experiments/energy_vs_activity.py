@@ -174,14 +174,15 @@ def run(rates: tuple[float, ...] = DEFAULT_RATES, duration_ms: float = 100.0, se
     reference_label = f"{reference} ANN"
     shown = {k: v for k, v in dense_energy.items() if k.endswith(" ANN") or k == f"{reference} clock-driven"}
     plot_energy_vs_rate(mean_rates, chip_energy, shown, out / "crossover.png", reference=reference_label,
-                        title=f"{N_INPUT} Poisson -> {N_LIF} LIF: dynamic energy per inference; x = crossover vs {reference_label}")
+                        title=f"{N_INPUT} Poisson -> {N_LIF} LIF: dynamic energy per inference, real-time regime on both sides; "
+                              f"x = crossover vs {reference_label}")
     index = int(np.argmin(np.abs(np.asarray(rates) - breakdown_rate)))
     chosen = priced_runs[index]
     reports = [chosen[n]["report"] for n in chip_names]
     reports += [chosen[n]["ann"] for n in dense_names]
     plot_energy_breakdown(reports, out / "breakdown.png",
-                          title=f"input {rates[index]:g} Hz: energy per inference (chips incl. static & management; "
-                                "dense: equivalent ANN)")
+                          title=f"input {rates[index]:g} Hz: energy per inference, real-time regime, static power on "
+                                "both sides (dense: equivalent ANN)")
     return table
 
 
