@@ -4,7 +4,9 @@ re-price a saved run on another chip, validate against Brian2, show a chip's coe
 Exit codes: 0 success; 2 bad usage: an unknown experiment or chip name (the message lists the
 valid ones), a missing or unknown option or argument; 1 failure: a missing run folder or file, a
 malformed file (the message names the file and the field), a network that does not fit the chip, a
-failed validation. Failures and unknown names print one line on stderr saying why.
+failed validation; 130 or 143: an experiment stopped by SIGINT (Ctrl-C) or SIGTERM (its run
+folder's status.json says "interrupted"). Failures and unknown names print one line on stderr
+saying why.
 
 Examples
 --------
@@ -381,9 +383,10 @@ def main(argv: list[str] | None = None) -> int:
         return dispatch(argv)
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
-    except KeyboardInterrupt:
-        print("spikenet: interrupted", file=sys.stderr)
-        return 1
+    except KeyboardInterrupt as error:  # 130/143 after SIGINT/SIGTERM handled by the run folder
+        print(f"spikenet: interrupted{' by ' + error.signal_name if hasattr(error, 'signal_name') else ''}",
+              file=sys.stderr)
+        return getattr(error, "exit_code", 1)
     except CliError as error:
         print(f"spikenet: error: {error}", file=sys.stderr)
         return error.exit_code

@@ -367,9 +367,13 @@ class Presenter:
 
 def present_all(presenter: Presenter, images: np.ndarray, config: DiehlCookConfig, normalise: bool,
                 progress: Callable[[int], None] | None = None, offset: int = 0) -> np.ndarray:
-    """Spike counts (n_images, n_exc) of every image in turn."""
+    """Spike counts (n_images, n_exc) of every image in turn. Between two presentations a stop
+    signal (SIGINT/SIGTERM inside :func:`experiments.run_folder.stop_on_signals`) ends the run."""
+    from experiments.run_folder import check_interrupt
+
     responses = np.zeros((len(images), presenter.network.populations["exc"].size), np.int64)
     for k, image in enumerate(images):
+        check_interrupt()
         responses[k] = presenter.present(image, offset + k, config, normalise)
         if progress is not None:
             progress(k + 1)

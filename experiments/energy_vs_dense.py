@@ -57,7 +57,7 @@ import hardware
 import spikenet as sn
 from experiments import diehl_cook as dc
 from experiments.digits import DataError, DigitData, load_mnist, load_sklearn_digits
-from experiments.run_folder import REPRICING_FILE, RunFolder, _atomic_text
+from experiments.run_folder import REPRICING_FILE, RunFolder, _atomic_text, interrupt_exit_code, stop_on_signals
 from hardware.dense import mlp_workload, price_workload
 from hardware.regimes import period_s
 from hardware.plots import plot_energy_breakdown
@@ -470,8 +470,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     resolved = {**vars(args), "results": str(args.results), "mnist_dir": str(args.mnist_dir) if args.mnist_dir else None,
                 "n_excitatory": n_exc, "n_train": len(data.train_images), "n_test": len(data.test_images),
                 "data": data.source, "network": config.__dict__}
-    with RunFolder(args.results, EXPERIMENT, resolved, {"network_and_inputs": args.seed, "dense": args.seed,
-                                                        "analog_noise": args.seed}) as folder:
+    # SIGINT/SIGTERM stop the run between two presentations (engine runs), never inside one.
+    with stop_on_signals(), RunFolder(args.results, EXPERIMENT, resolved,
+                                      {"network_and_inputs": args.seed, "dense": args.seed,
+                                       "analog_noise": args.seed}) as folder:
         log = folder.log
         log(f"run folder {folder.path}; data {data.source}: {len(data.train_images)} train / {len(data.test_images)} test; "
             f"N_e = {n_exc}")
@@ -700,9 +702,9 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as error:
         print("interrupted: the run folder holds complete files and status.json says where it stopped", file=sys.stderr)
-        return 1
+        return interrupt_exit_code(error)  # 130 after SIGINT, 143 after SIGTERM
     print(f"SNN {summary['snn_test_accuracy']:.3f}, dense MLP {summary['dense_test_accuracy']:.3f}; "
           f"wrote {summary['run_dir']}")
     return 0

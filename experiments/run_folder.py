@@ -3,7 +3,14 @@ versions, a log and every result file, each written atomically (temp file then r
 
 A new folder is created for every run (a suffix is added if the timestamp is taken), so an
 earlier run is never overwritten. ``status.json`` says whether the run finished, was
-interrupted (Ctrl-C) or failed, and which stage it reached: every file present is complete.
+interrupted (Ctrl-C or SIGTERM: ``"signal"`` names it) or failed, and which stage it reached:
+every file present is complete.
+
+Signals: inside :func:`stop_on_signals` (which :func:`run_script` and the main job use) SIGINT
+and SIGTERM only set a flag; the run stops at the next safe point — between two engine runs
+(:func:`check_interrupt`, called by the experiments' loops), a stage change or a result file
+written — never inside a JAX call, records ``interrupted`` and exits with 130 (SIGINT) or 143
+(SIGTERM). A second signal stops at once.
 
 Experiments that simulate on the engine also write ``activity_counts.json``
 (:meth:`spikenet.ActivityCounts.to_dict` of the run, or ``{"runs": {label: ...}}`` for several
@@ -23,7 +30,9 @@ import io
 import json
 import platform
 import re
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -60,6 +69,95 @@ def _atomic_text(path: Path, text: str) -> None:
     with os.fdopen(handle, "w") as stream:
         stream.write(text)
     os.replace(name, path)
+
+
+# ------------------------------------------------------------------ signals --
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A run stopped by a signal at a safe point (a KeyboardInterrupt, so Ctrl-C handlers apply).
+
+    Attributes
+    ----------
+    signal_name : str
+        ``"SIGINT"`` or ``"SIGTERM"``.
+    exit_code : int
+        128 + the signal number: 130 for SIGINT, 143 for SIGTERM.
+    """
+
+    def __init__(self, signum: int) -> None:
+        self.signum = int(signum)
+        self.signal_name = signal.Signals(signum).name
+        self.exit_code = 128 + self.signum
+        super().__init__(f"stopped by {self.signal_name}")
+
+
+class _StopRequest:
+    """The flag the handlers set (one per process)."""
+
+    pending: int | None = None  # signal number received and not yet acted on
+    stopping = False  # RunInterrupted raised: later signals are ignored
+    depth = 0  # nesting of stop_on_signals
+
+
+def check_interrupt() -> None:
+    """Raise :class:`RunInterrupted` if SIGINT or SIGTERM arrived inside :func:`stop_on_signals`.
+
+    Call it at safe points of a long loop, between engine runs; outside :func:`stop_on_signals`,
+    or off the main thread, it does nothing."""
+    signum = _StopRequest.pending
+    if signum is None or _StopRequest.stopping or threading.current_thread() is not threading.main_thread():
+        return
+    _StopRequest.stopping = True
+    raise RunInterrupted(signum)
+
+
+def _handle_stop_signal(signum: int, frame: Any) -> None:
+    name = signal.Signals(signum).name
+    if _StopRequest.stopping:
+        return
+    if _StopRequest.pending is None:
+        _StopRequest.pending = signum
+        print(f"\n{name} received: stopping at the next safe point (between simulations); send it again to stop now",
+              file=sys.stderr, flush=True)
+        return
+    _StopRequest.stopping = True  # a second signal: stop now, wherever the run is
+    raise RunInterrupted(signum)
+
+
+@contextlib.contextmanager
+def stop_on_signals(signals: tuple[int, ...] = STOP_SIGNALS):
+    """Within the block, SIGINT and SIGTERM set a flag that :func:`check_interrupt` turns into
+    :class:`RunInterrupted` at the next safe point (a second signal raises it at once); the
+    previous handlers are restored on exit. Nested blocks share the outer one's handlers; off the
+    main thread (where handlers cannot be installed) the block changes nothing."""
+    if _StopRequest.depth or threading.current_thread() is not threading.main_thread():
+        _StopRequest.depth += 1
+        try:
+            yield
+        finally:
+            _StopRequest.depth -= 1
+        return
+    previous = {}
+    _StopRequest.pending, _StopRequest.stopping = None, False
+    _StopRequest.depth += 1
+    try:
+        for number in signals:
+            previous[number] = signal.signal(number, _handle_stop_signal)
+        yield
+    finally:
+        _StopRequest.depth -= 1
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        _StopRequest.pending, _StopRequest.stopping = None, False
+
+
+def interrupt_exit_code(error: BaseException, default: int = 1) -> int:
+    """The exit code for an interrupted run: 130 (SIGINT) or 143 (SIGTERM) for
+    :class:`RunInterrupted`, ``default`` for a KeyboardInterrupt raised otherwise."""
+    return getattr(error, "exit_code", default)
 
 
 class RunFolder:
@@ -102,9 +200,11 @@ class RunFolder:
                                                "machine": platform.machine()})
         self._status("running")
 
-    def _status(self, state: str, error: str | None = None) -> None:
-        write_json(self.path / "status.json", {"state": state, "stage": self.stage, "error": error,
-                                               "elapsed_s": time.time() - self.started})
+    def _status(self, state: str, error: str | None = None, signal_name: str | None = None) -> None:
+        status = {"state": state, "stage": self.stage, "error": error, "elapsed_s": time.time() - self.started}
+        if signal_name is not None:
+            status["signal"] = signal_name
+        write_json(self.path / "status.json", status)
 
     def log(self, message: str, echo: bool = True) -> None:
         """Append a line to ``log.txt`` (the file is rewritten atomically) and print it."""
@@ -118,14 +218,21 @@ class RunFolder:
             print(message, flush=True)
 
     def set_stage(self, stage: str) -> None:
+        """Record the stage now running (a safe point: a pending stop signal is acted on first)."""
+        check_interrupt()
         self.stage = stage
         self._status("running")
 
     def write_json(self, name: str, data: Any) -> Path:
-        return write_json(self.path / name, data)
+        """Write a result file atomically (then act on a pending stop signal)."""
+        path = write_json(self.path / name, data)
+        check_interrupt()
+        return path
 
     def write_npz(self, name: str, **arrays: np.ndarray) -> Path:
-        return write_npz(self.path / name, **arrays)
+        path = write_npz(self.path / name, **arrays)
+        check_interrupt()
+        return path
 
     def file(self, name: str) -> Path:
         """Path for a file written by another atomic writer (figures)."""
@@ -135,6 +242,7 @@ class RunFolder:
                       kwargs: dict[str, Any] | None = None, inferences: int = 1) -> None:
         """Write the run's :class:`spikenet.ActivityCounts` (see :func:`record_counts`)."""
         record_counts(self.path, counts, label, builder, kwargs, inferences)
+        check_interrupt()
 
     @contextlib.contextmanager
     def capture_output(self):
@@ -173,8 +281,10 @@ class RunFolder:
             self.stage = "done"
             self._status("complete")
         elif issubclass(kind, KeyboardInterrupt):
-            self.log(f"interrupted (Ctrl-C) during stage {self.stage!r}; files present are complete")
-            self._status("interrupted")
+            signal_name = getattr(error, "signal_name", "SIGINT")
+            how = "Ctrl-C" if signal_name == "SIGINT" else signal_name
+            self.log(f"interrupted ({how}) during stage {self.stage!r}; files present are complete")
+            self._status("interrupted", signal_name=signal_name)
         else:
             self.log(f"failed during stage {self.stage!r}: {type(error).__name__}: {error}")
             self._status("failed", f"{type(error).__name__}: {error}")
@@ -381,16 +491,19 @@ def run_script(experiment: str, results: Path, config: dict[str, Any], seeds: di
     """Run ``body(folder)`` in a new run folder, copying its printed output into ``log.txt``.
 
     The one way every experiment script (and ``spikenet run NAME``) writes its results. Returns
-    the exit code: 0, or 1 after Ctrl-C (``status.json`` then says ``interrupted``; every file in
-    the folder is complete). Other exceptions are recorded in ``status.json`` and re-raised.
+    the exit code: 0; 130 or 143 after SIGINT (Ctrl-C) or SIGTERM, acted on at the next safe
+    point (:func:`stop_on_signals`); 1 after a KeyboardInterrupt raised otherwise. ``status.json``
+    then says ``interrupted`` and every file in the folder is complete. Other exceptions are
+    recorded in ``status.json`` and re-raised.
     """
-    folder = RunFolder(results, experiment, config, seeds)
-    try:
-        with folder, folder.capture_output():
-            folder.log(f"run folder {folder.path}")
-            body(folder)
-            folder.log(f"wrote {folder.path}")
-    except KeyboardInterrupt:
-        print(f"interrupted: {folder.path} holds complete files; status.json says where it stopped", file=sys.stderr)
-        return 1
+    with stop_on_signals():
+        folder = RunFolder(results, experiment, config, seeds)
+        try:
+            with folder, folder.capture_output():
+                folder.log(f"run folder {folder.path}")
+                body(folder)
+                folder.log(f"wrote {folder.path}")
+        except KeyboardInterrupt as error:
+            print(f"interrupted: {folder.path} holds complete files; status.json says where it stopped", file=sys.stderr)
+            return interrupt_exit_code(error)
     return 0

@@ -671,7 +671,6 @@ def engine_gradients(compiled: sn.CompiledNetwork, weights: EpropWeights, inputs
         for k in range(n_out):
             state = compiled.with_plastic_trace(state, projection.name, f"readout_weight_{k}", weights.output[k], kind="post")
             state = compiled.with_plastic_trace(state, projection.name, f"feedback_{k}", feedback[:, k], kind="post")
-    state["t"] = np.asarray(0, np.int32)
     input_steps, input_neurons = np.nonzero(inputs[1:])  # x^{s+1} is emitted at engine step s
     result = compiled.run(n_steps * network.dt, resume=state, monitors=[sn.SpikeMonitor(RECURRENT_POPULATION)],
                           input_spikes={INPUT_POPULATION: (input_steps * network.dt, input_neurons)})

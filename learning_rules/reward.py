@@ -79,6 +79,30 @@ class RewardModulatedSTDP:
         object.__setattr__(self, "synapse_traces", {"eligibility": self.tau_eligibility})
         object.__setattr__(self, "modulator_events", (times, amounts))
 
+    def brian2_synapse(self, target: str, weight_unit: str) -> dict:
+        """Brian2 form, in the engine's order within a step: the eligibility ``c`` (per synapse) and
+        the modulator ``d`` (shared) decay at the start of the step, where ``d`` also takes the
+        step's jumps (the TimedArray ``modulator_jump`` that :func:`spikenet.brian2_export.to_brian2`
+        builds from ``reward_times`` and the run's ``modulator`` events); the pathways update ``c``
+        and the event-driven traces; the weight integrates ``(d + d0) c / tau_s`` over the step after
+        the synapses slot (Brian2's own clock-driven ``dw/dt`` would run in the groups slot, before
+        the step's eligibility increments)."""
+        return {
+            "model": (f"w : {weight_unit}\nc : {weight_unit}\nd : 1 (shared)\n"
+                      "dx/dt = -x / tau_plus : 1 (event-driven)\ndy/dt = -y / tau_minus : 1 (event-driven)"),
+            "on_pre": f"{target}_post += w\nc = c - a_minus * y\nx = x + 1",
+            "on_post": "c = c + a_plus * x\ny = y + 1",
+            "run_regularly": [("d = d * exp(-dt / tau_d) + modulator_jump(t)", "start", 0),
+                              ("c = c * exp(-dt / tau_c)", "start", 1),
+                              ("w = clip(w + (dt / tau_s) * (d + d_0) * c, w_min, w_max)", "after_synapses", 0)],
+            "modulator": "modulator_jump",
+            "namespace": {"tau_plus": ("ms", self.tau_plus), "tau_minus": ("ms", self.tau_minus),
+                          "tau_c": ("ms", self.tau_eligibility), "tau_d": ("ms", self.modulator_tau),
+                          "tau_s": ("ms", self.tau_s), "d_0": ("1", self.baseline_modulator),
+                          "a_plus": ("weight", self.a_plus), "a_minus": ("weight", self.a_minus),
+                          "w_min": ("weight", self.w_min), "w_max": ("weight", self.w_max)},
+        }
+
     def on_pre(self, weight, pre, post, synapse):
         return weight, {"x": pre["x"] + 1.0}, {"eligibility": synapse["eligibility"] - self.a_minus * post["y"]}
 

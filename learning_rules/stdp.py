@@ -175,6 +175,24 @@ class TripletSTDP:
         object.__setattr__(self, "post_traces", {"o1": self.tau_minus, "o2": self.tau_y})
         object.__setattr__(self, "synapse_traces", {})
 
+    def brian2_synapse(self, target: str, weight_unit: str) -> dict:
+        """Brian2 form: per-synapse event-driven traces (equal to the per-neuron traces here); the
+        weight update of each pathway reads the spiking side's triplet trace before its increment."""
+        jump = "+ 1" if self.pairing == "all_to_all" else "* 0 + 1"
+        return {
+            "model": (f"w : {weight_unit}\n"
+                      "dr1/dt = -r1 / tau_plus : 1 (event-driven)\ndr2/dt = -r2 / tau_x : 1 (event-driven)\n"
+                      "do1/dt = -o1 / tau_minus : 1 (event-driven)\ndo2/dt = -o2 / tau_y : 1 (event-driven)"),
+            "on_pre": (f"{target}_post += w\nw = clip(w - o1 * (a2_minus + a3_minus * r2), w_min, w_max)\n"
+                       f"r1 = r1 {jump}\nr2 = r2 {jump}"),
+            "on_post": f"w = clip(w + r1 * (a2_plus + a3_plus * o2), w_min, w_max)\no1 = o1 {jump}\no2 = o2 {jump}",
+            "namespace": {"tau_plus": ("ms", self.tau_plus), "tau_minus": ("ms", self.tau_minus),
+                          "tau_x": ("ms", self.tau_x), "tau_y": ("ms", self.tau_y),
+                          "a2_plus": ("weight", self.a2_plus), "a3_plus": ("weight", self.a3_plus),
+                          "a2_minus": ("weight", self.a2_minus), "a3_minus": ("weight", self.a3_minus),
+                          "w_min": ("weight", self.w_min), "w_max": ("weight", self.w_max)},
+        }
+
     def on_pre(self, weight, pre, post, synapse):
         weight = weight - post["o1"] * (self.a2_minus + self.a3_minus * pre["r2"])
         weight = jnp.clip(weight, self.w_min, self.w_max)

@@ -4,7 +4,10 @@ The export carries the exact synapse lists (``Synapses.connect(i=..., j=...)``),
 delays, initial state, injected currents (``TimedArray`` for time-varying ones), Poisson and
 explicit spike sources, and the integration scheme of each population. Synaptic channels
 become variables of the post-synaptic group (``g_syn0``, ``I_syn0``, ...), shared by the
-pathways that use them — the Brian2 idiom ``ge += we``.
+pathways that use them — the Brian2 idiom ``ge += we``. A plastic projection takes its rule's
+Brian2 form (``rule.brian2_synapse(target, weight_unit)``: ``model``, ``on_pre``, ``on_post``,
+``namespace``, and optionally ``run_regularly`` operations ``(code, when, order)`` and the name of a
+``modulator`` TimedArray of per-step neuromodulator jumps, see ``to_brian2(..., modulator=...)``).
 
 Examples
 --------
@@ -77,7 +80,7 @@ class Brian2Network:
 
 
 def to_brian2(network: Network, spike_monitors: Sequence[str] = (), state_monitors: dict[str, Sequence[str]] | None = None,
-              float64: bool = True) -> Brian2Network:
+              float64: bool = True, modulator: dict[str, tuple[Any, Any]] | None = None) -> Brian2Network:
     """Build ``network`` in Brian2 (the current Brian2 device and code-generation target).
 
     Parameters
@@ -86,6 +89,10 @@ def to_brian2(network: Network, spike_monitors: Sequence[str] = (), state_monito
     spike_monitors : names of populations to record spikes from.
     state_monitors : population name -> variables to record every step.
     float64 : use double precision in Brian2 (its default).
+    modulator : plastic projection name -> (times in ms, amounts), optional
+        Host-driven neuromodulator jumps, as ``Network.run(..., modulator=...)`` takes them, for
+        projections whose rule has a modulator (e.g. ``RewardModulatedSTDP``); they are added to
+        the rule's own ``modulator_events`` (a Brian2 ``TimedArray`` of the jumps per step).
     """
     import brian2 as b2
 
@@ -106,6 +113,11 @@ def to_brian2(network: Network, spike_monitors: Sequence[str] = (), state_monito
         groups[name] = group
         objects.append(group)
 
+    modulator = dict(modulator or {})
+    unknown = sorted(set(modulator) - {p.name for p in network.projections
+                                       if p.plasticity is not None and getattr(p.plasticity, "modulator_events", None) is not None})
+    if unknown:
+        raise SpikenetError(f"modulator: {unknown} are not plastic projections whose rule has a modulator")
     synapses: dict[str, Any] = {}
     for k, projection in enumerate(network.projections):
         post = projection.post
@@ -117,6 +129,7 @@ def to_brian2(network: Network, spike_monitors: Sequence[str] = (), state_monito
             unit = "nS" if isinstance(projection.synapse, CONDUCTANCE_SYNAPSES) else "pA"
             if isinstance(projection.synapse, ALPHA_SYNAPSES):
                 target += "_rise"
+        description = {}
         if projection.plasticity is None:
             model, on_pre, on_post, namespace = f"w : {_unit_string(unit)}", f"{target}_post += w", None, {}
         else:
@@ -128,6 +141,8 @@ def to_brian2(network: Network, spike_monitors: Sequence[str] = (), state_monito
             model, on_pre, on_post = description["model"], description["on_pre"], description.get("on_post")
             namespace = {key: value * (_brian2_unit(b2, unit) if kind == "weight" else _brian2_unit(b2, kind))
                          for key, (kind, value) in description.get("namespace", {}).items()}
+            if description.get("modulator"):
+                namespace[description["modulator"]] = _modulator_jumps(b2, rule, dt, modulator.get(projection.name))
         synapse_object = b2.Synapses(
             groups[projection.pre.name], groups[post.name], model=model, on_pre=on_pre, on_post=on_post,
             namespace=namespace, name=f"synapses_{k}", dt=dt * b2.ms,
@@ -135,6 +150,8 @@ def to_brian2(network: Network, spike_monitors: Sequence[str] = (), state_monito
         synapse_object.connect(i=projection.synapses.pre, j=projection.synapses.post)
         synapse_object.w[:] = projection.weights * _brian2_unit(b2, unit)
         synapse_object.delay[:] = projection.delay_steps * dt * b2.ms
+        for code, when, order in description.get("run_regularly", ()):
+            synapse_object.run_regularly(code, when=when, order=order, name=f"synapses_{k}_regularly_{when}_{order}")
         synapses[projection.name] = synapse_object
         objects.append(synapse_object)
 
@@ -162,6 +179,24 @@ def to_brian2(network: Network, spike_monitors: Sequence[str] = (), state_monito
         objects.append(monitor)
     exported.network = b2.Network(*objects)
     return exported
+
+
+def _modulator_jumps(b2: Any, rule: Any, dt: float, events: tuple[Any, Any] | None) -> Any:
+    """A dimensionless ``TimedArray`` of the modulator's jump in every step (zero after the last
+    event): the rule's ``modulator_events`` plus the run's host-driven ``events`` (times ms, amounts)."""
+    from spikenet.plasticity import modulator_schedule
+
+    schedules = [modulator_schedule(rule, dt)]
+    if events is not None:
+        times, amounts = (np.asarray(e, dtype=np.float64) for e in events)
+        if times.shape != amounts.shape or times.ndim != 1:
+            raise SpikenetError("modulator events must be two 1-D arrays of equal length (times ms, amounts)")
+        schedules.append((np.round(times / dt).astype(np.int64), amounts))
+    last = max((int(steps.max()) for steps, _ in schedules if steps.size), default=-1)
+    jumps = np.zeros(last + 2)
+    for steps, amounts in schedules:
+        np.add.at(jumps, steps, amounts)
+    return b2.TimedArray(jumps, dt=dt * b2.ms)
 
 
 def _neuron_group(b2: Any, network: Network, population) -> Any:

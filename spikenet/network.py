@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from spikenet.connectivity import ConnectivityRule, FromIndices, Synapses
+from spikenet.connectivity import ConnectivityRule, FromIndices, Synapses, connection_estimate
 from spikenet.distributions import Normal, Uniform
 from spikenet.neuron_protocol import check_neuron_model
 from spikenet.sources import PoissonSource, SpikeSource
@@ -27,12 +27,26 @@ from spikenet.synapses import (ALPHA_SYNAPSES, CONDUCTANCE_SYNAPSES, Conductance
                                CurrentExp, Delta, SynapseModel)
 from spikenet.validation import (
     SpikenetError,
+    check_memory,
+    check_seed,
+    format_bytes,
     require_finite,
     require_positive,
     require_positive_int,
     steps_from_duration,
     steps_on_grid,
 )
+
+
+_COMPILER: Any = None
+"""The engine's compile function, registered by :mod:`spikenet.engine` (the description never
+imports the engine: dependencies run one way, engine -> description)."""
+
+
+def register_compiler(compiler: Any) -> None:
+    """Called by :mod:`spikenet.engine` on import: ``compiler(network, precision, engine, delivery)``."""
+    global _COMPILER
+    _COMPILER = compiler
 
 
 @dataclass(eq=False)
@@ -186,13 +200,14 @@ class Network:
     dt : float
         Time step in ms (> 0).
     seed : int
-        Seed for connectivity and random parameters drawn at description time.
+        Seed for connectivity and random parameters drawn at description time: an integer in
+        [0, 2**32 - 1] (:func:`spikenet.validation.check_seed`).
     """
 
     def __init__(self, dt: float = 0.1, seed: int = 0) -> None:
         require_positive("dt (ms)", dt)
         self.dt = float(dt)
-        self.seed = int(seed)
+        self.seed = check_seed("Network seed", seed)
         self.populations: dict[str, Population] = {}
         self.projections: list[Projection] = []
         self.currents: list[CurrentInput] = []
@@ -263,8 +278,12 @@ class Network:
             In the synapse model's unit (mV for Delta onto v, pA for CurrentExp, nS for ConductanceExp).
         delay : float, array or distribution
             Transmission delay in ms: >= 0 and a multiple of dt.
+        name : str, optional
+            The projection's name, unique in the network (default ``"pre->post"``, with ``#k``
+            appended when that is taken). An explicit name already in use is refused.
         seed : int, optional
-            Seed for this projection's random draws (default: derived from the network seed).
+            Seed for this projection's random draws, in [0, 2**32 - 1] (default: derived from
+            the network seed).
         plasticity : plasticity rule, optional
             A rule following :mod:`spikenet.plasticity` (e.g. ``learning_rules.PairSTDP``); the
             projection's weights then change during runs (delay must be 0).
@@ -282,13 +301,29 @@ class Network:
             )
         if not hasattr(rule, "build"):
             raise SpikenetError(f"rule must be a connectivity rule; got {type(rule).__name__}")
-        name = name or f"{pre.name}->{post.name}"
-        if any(p.name == name for p in self.projections):
-            name = f"{name}#{len(self.projections)}"
+        taken = {p.name: p for p in self.projections}
+        if name is None:
+            name = f"{pre.name}->{post.name}"
+            if name in taken:
+                k = len(self.projections)
+                while f"{name}#{k}" in taken:
+                    k += 1
+                name = f"{name}#{k}"
+        elif not isinstance(name, str) or not name:
+            raise SpikenetError(f"projection name must be a non-empty string; got {name!r}")
+        elif name in taken:
+            existing = taken[name]
+            raise SpikenetError(
+                f"projection name {name!r} is already used in this network (by the projection "
+                f"{existing.pre.name} -> {existing.post.name} with {existing.n_synapses} synapses); "
+                f"projection names must be unique: give another name, or leave name out for an automatic one")
+        if seed is not None:
+            seed = check_seed(f"seed of projection {name!r}", seed)
+        self._check_connection_memory(name, pre, post, rule)
         if seed is None:
             seed_sequence = np.random.SeedSequence([self.seed, self._connect_counter])
         else:
-            seed_sequence = np.random.SeedSequence(int(seed))
+            seed_sequence = np.random.SeedSequence(seed)
         self._connect_counter += 1
         rng = np.random.default_rng(seed_sequence)
         synapses = rule.build(pre.size, post.size, rng, same_population=pre is post)
@@ -317,6 +352,21 @@ class Network:
         self.projections.append(projection)
         self._compiled.clear()
         return projection
+
+    def _check_connection_memory(self, name: str, pre: Population, post: Population, rule: Any) -> None:
+        """Refuse, before sampling, a projection whose synapses would not fit in memory."""
+        estimate = connection_estimate(rule, pre.size, post.size, pre is post)
+        if estimate is None:  # a user-written rule: its size is unknown before it builds
+            return
+        n_synapses, peak_bytes, kept_bytes = estimate
+        mantissa, exponent = f"{n_synapses:.1e}".split("e")
+        count = f"{n_synapses:,}" if n_synapses < 10**6 else f"{mantissa.removesuffix('.0')}e{int(exponent)}"
+        check_memory(
+            peak_bytes,
+            f"projection {name!r} ({type(rule).__name__}, {pre.size} x {post.size} neurons): about {count} synapses",
+            f"while building ({format_bytes(kept_bytes)} kept: indices, weights, delays)",
+            advice="use smaller populations or a sparser rule",
+        )
 
     # -- currents ------------------------------------------------------------------------
     def current(self, population: Population, amplitude: Any, dt_values: float | None = None) -> CurrentInput:
@@ -430,7 +480,7 @@ class Network:
         clone._compiled = {}
         return clone
 
-    def compile(self, precision: str = "float32", engine: str = "event"):
+    def compile(self, precision: str = "float32", engine: str = "event", delivery: Any = None):
         """Build the jitted engine for this network (cached until the description changes).
 
         Parameters
@@ -438,23 +488,28 @@ class Network:
         precision : ``"float32"`` (default, fast) or ``"float64"`` (parity tests).
         engine : ``"event"`` (only rows of spiking neurons are touched) or ``"dense"``
             (the reference path, ``spikes @ W`` every step).
+        delivery : ``"loop"`` (CPU default), ``"compacted"`` (accelerator default) or a
+            strategy object: how the event engine delivers spikes (see :mod:`spikenet.engine.delivery`).
         """
-        from spikenet.engine import CompiledNetwork
-
-        key = (precision, engine)
+        if _COMPILER is None:
+            raise SpikenetError("no engine is registered: import spikenet (which registers spikenet.engine) first")
+        key = (precision, engine, delivery if delivery is None or isinstance(delivery, str) else id(delivery))
         if key not in self._compiled:
-            self._compiled[key] = CompiledNetwork(self, precision=precision, engine=engine)
+            self._compiled[key] = _COMPILER(self, precision=precision, engine=engine, delivery=delivery)
         return self._compiled[key]
 
     def run(self, duration: float, seed: int = 0, monitors: tuple = (), precision: str = "float32",
             engine: str = "event", chunk_steps: int | None = None, progress: bool | None = None, resume=None,
-            input_spikes: dict | None = None, modulator: dict | None = None):
+            input_spikes: dict | None = None, modulator: dict | None = None, parameters: dict | None = None,
+            delivery: Any = None):
         """Simulate ``duration`` ms from the initial state (or from the end of ``resume``, an
         earlier Result or state); returns a :class:`spikenet.Result`. ``input_spikes`` and
-        ``modulator`` drive the run from the host. See :meth:`CompiledNetwork.run`."""
-        return self.compile(precision=precision, engine=engine).run(
+        ``modulator`` drive the run from the host; ``parameters`` overrides values without
+        recompiling. See :meth:`spikenet.CompiledNetwork.run`."""
+        check_seed("seed of Network.run", seed)  # before compiling
+        return self.compile(precision=precision, engine=engine, delivery=delivery).run(
             duration, seed=seed, monitors=monitors, chunk_steps=chunk_steps, progress=progress, resume=resume,
-            input_spikes=input_spikes, modulator=modulator,
+            input_spikes=input_spikes, modulator=modulator, parameters=parameters,
         )
 
 

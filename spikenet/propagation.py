@@ -9,7 +9,10 @@ rows chosen by ``lax.switch`` among 16/64/256/... rows, and needs no capacity.)
 
 Rows are stored ELL style: ``targets[N_pre + 1, K]`` (indices into the flat input buffer of
 the run, padded with an out-of-range sentinel that the scatter drops) and ``weights``; the
-extra last row is all padding and stands in for "no spike".
+extra last row is all padding and stands in for "no spike". A static group with hub neurons is
+stored as several such ELLs, one per out-degree bucket, each delivered by its own call over the
+spikes of its own neurons (:func:`spikenet.engine.layout.bucket_plan`), so memory follows the
+number of synapses rather than n_pre x the largest out-degree.
 """
 
 from __future__ import annotations
@@ -107,13 +110,16 @@ def deliver_events(buffer: jnp.ndarray, words: jnp.ndarray, targets: jnp.ndarray
 
 
 def build_rows(n_pre: int, pre_lists: list[np.ndarray], target_lists: list[np.ndarray], value_lists: list[list[np.ndarray]],
-               sentinel: int, target_dtype=np.int32, value_dtypes: list | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+               sentinel: int, target_dtype=np.int32, value_dtypes: list | None = None,
+               positions: list | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
     """Merge several synapse lists sharing one pre-synaptic population into padded ELL rows.
 
     Each list must be sorted by pre-synaptic index (CSR order). Returns ``targets``
     (n_pre + 1, K) padded with ``sentinel`` and one (n_pre + 1, K) array per entry of
     ``value_lists`` (padded with 0), filled list by list without concatenating or sorting
-    (memory: the output arrays plus one list's temporaries).
+    (memory: the output arrays plus one list's temporaries). With ``positions`` (a list), the
+    flat position ``pre * K + slot`` of each synapse of each list is appended to it (to place
+    new values of a list later without rebuilding the rows).
     """
     degrees = [np.bincount(pre, minlength=n_pre) for pre in pre_lists]
     total_degree = np.sum(degrees, axis=0) if degrees else np.zeros(n_pre, np.int64)
@@ -130,6 +136,8 @@ def build_rows(n_pre: int, pre_lists: list[np.ndarray], target_lists: list[np.nd
         np.cumsum(degrees[k], out=starts[1:])
         slot = filled[pre] + (np.arange(pre.size) - starts[pre])
         targets[pre, slot] = target
+        if positions is not None:
+            positions.append(pre * width + slot)
         for array, values in zip(value_arrays, value_lists):
             array[pre, slot] = values[k]
         filled += degrees[k]

@@ -96,3 +96,126 @@ def steps_on_grid(name: str, times_ms: Any, dt_ms: float, plural: bool = True) -
         what = "multiples" if plural else "a multiple"
         raise SpikenetError(f"{name} must be {what} of dt = {dt_ms} ms; got {float(times_ms[off_grid][0])!r} ms")
     return steps
+
+
+# -- seeds -------------------------------------------------------------------------------
+
+SEED_MAX = 2**32 - 1
+"""Largest seed accepted: ``jax.random.PRNGKey`` keeps only the low 32 bits of a seed outside
+float64 mode (2**32 would give the key of seed 0, -1 that of 2**32 - 1) and
+``numpy.random.default_rng`` refuses negative seeds, so [0, 2**32 - 1] is the range both take
+without wrapping or truncating."""
+
+
+def check_seed(name: str, value: Any) -> int:
+    """Return ``value`` as an int, raising unless it is an integer in [0, 2**32 - 1].
+
+    Accepts Python ints and numpy integers; refuses bools, floats (even 1.0: a seed is not
+    rounded), strings, None and integers outside the range, naming ``name``.
+    """
+    allowed = (f"an integer in [0, 2**32 - 1 = {SEED_MAX}] (the seeds numpy.random.default_rng and "
+               "jax.random.PRNGKey both take without wrapping)")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise SpikenetError(f"{name} must be {allowed}; got {value!r} ({type(value).__name__})")
+    if not 0 <= int(value) <= SEED_MAX:
+        raise SpikenetError(f"{name} must be {allowed}; got {int(value)!r}")
+    return int(value)
+
+
+# -- memory ------------------------------------------------------------------------------
+
+MEMORY_LIMIT_ENV = "SPIKENET_MEMORY_LIMIT_BYTES"
+"""Environment variable that, when set to a whole number of bytes, replaces the measured
+available memory in :func:`check_memory` (for tests, or to allow more than MemAvailable)."""
+
+
+def format_bytes(n_bytes: float) -> str:
+    """``n_bytes`` in binary units with one decimal: ``'74.5 GiB'``, ``'512 B'``."""
+    value = float(n_bytes)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(value) < 1024.0 or unit == "PiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024.0
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _cgroup_headroom() -> int | None:
+    """Bytes left under this process's cgroup memory limit (v2, then v1); None if unlimited or unknown."""
+    candidates = (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+                  ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"))
+    for limit_path, usage_path in candidates:
+        try:
+            with open(limit_path) as stream:
+                limit_text = stream.read().strip()
+            if limit_text == "max":
+                return None
+            limit = int(limit_text)
+            with open(usage_path) as stream:
+                usage = int(stream.read().strip())
+        except (OSError, ValueError):
+            continue
+        if limit >= 2**60:  # cgroup v1 writes "no limit" as a huge number
+            return None
+        return max(limit - usage, 0)
+    return None
+
+
+def available_memory_bytes() -> int | None:
+    """Memory this process may still allocate, in bytes: ``$SPIKENET_MEMORY_LIMIT_BYTES`` if set;
+    else MemAvailable of /proc/meminfo (or free pages x page size from ``os.sysconf``), lowered to
+    the room left under a cgroup memory limit if there is one; None if it cannot be measured."""
+    import os
+
+    override = os.environ.get(MEMORY_LIMIT_ENV, "").strip()
+    if override:
+        try:
+            limit = int(override)
+        except ValueError:
+            limit = -1
+        if limit < 0:
+            raise SpikenetError(f"environment variable {MEMORY_LIMIT_ENV} must be a whole number of bytes >= 0; "
+                                f"got {override!r}")
+        return limit
+    available = None
+    try:
+        with open("/proc/meminfo") as stream:
+            for line in stream:
+                if line.startswith("MemAvailable:"):
+                    fields = line.split()
+                    available = int(fields[1]) * (1024 if len(fields) < 3 or fields[2].lower() == "kb" else 1)
+                    break
+    except (OSError, ValueError, IndexError):
+        available = None
+    if available is None:
+        try:
+            available = int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_AVPHYS_PAGES"))
+        except (ValueError, OSError, AttributeError):
+            available = None
+    headroom = _cgroup_headroom()
+    if headroom is not None:
+        available = headroom if available is None else min(available, headroom)
+    return available
+
+
+def check_memory(needed_bytes: int, what: str, detail: str = "", advice: str = "") -> None:
+    """Raise :class:`SpikenetError` if ``needed_bytes`` exceeds the available memory
+    (:func:`available_memory_bytes`); does nothing if that cannot be measured.
+
+    The message reads ``"{what} would need {size}{ detail}; {available} available[; advice]"``,
+    e.g. ``StateMonitor on 'exc' (v, 200000 neurons, every 0.1 ms) would need 74.5 GiB for
+    10000 ms; 20.1 GiB available``: ``what`` names the object responsible, ``detail`` what the
+    figure covers, ``advice`` what to change.
+    """
+    needed = int(needed_bytes)
+    available = available_memory_bytes()
+    if available is None or needed <= available:
+        return
+    message = f"{what} would need {format_bytes(needed)}" + (f" {detail}" if detail else "")
+    message += f"; {format_bytes(available)} available"
+    import os
+
+    if os.environ.get(MEMORY_LIMIT_ENV, "").strip():
+        message += f" (set by {MEMORY_LIMIT_ENV})"
+    if advice:
+        message += f"; {advice}"
+    raise SpikenetError(message)

@@ -108,8 +108,8 @@ def test_projection_between_populations_of_another_network_is_refused():
 
 def test_dense_path_refuses_a_network_that_would_exceed_memory(monkeypatch):
     """The dense reference path states the memory it would need instead of trying."""
-    import spikenet.engine as engine
-    monkeypatch.setattr(engine, "DENSE_MEMORY_LIMIT_BYTES", 10_000)
+    import spikenet.engine.layout as layout
+    monkeypatch.setattr(layout, "DENSE_MEMORY_LIMIT_BYTES", 10_000)
     net, a, b = _network()
     big = net.population("big", 1000, LIF())
     net.connect(big, big, sn.FixedProbability(0.01))

@@ -62,7 +62,7 @@ def test_same_seed_same_spikes_and_other_seed_differs():
 def test_results_do_not_depend_on_chunk_size(chunk_steps):
     """Chunking only bounds memory: spikes, counts and recorded states are identical for any chunk size."""
     net = _random_network(9, 25, 15, 3, 1, 400.0)
-    monitors = [sn.SpikeMonitor("a"), sn.SpikeMonitor("b"), sn.StateMonitor("b", ["v"], every=3)]
+    monitors = [sn.SpikeMonitor("a"), sn.SpikeMonitor("b"), sn.StateMonitor("b", ["v"], every=0.3)]
     reference = net.run(60.0, seed=3, monitors=monitors, chunk_steps=600)
     chunked = net.run(60.0, seed=3, monitors=monitors, chunk_steps=chunk_steps * 3)
     for name in ("a", "b"):

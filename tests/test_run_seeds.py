@@ -28,7 +28,7 @@ def test_each_seed_of_a_batch_equals_its_single_run(vectorize):
     """float64: spikes, counts, final weights and recorded v of every seed are identical, for the
     vmapped batch and for the loop."""
     compiled = _network().compile(precision="float64")
-    monitors = [sn.SpikeMonitor("exc"), sn.SpikeMonitor("inh"), sn.StateMonitor("exc", "v", indices=[0, 5], every=10),
+    monitors = [sn.SpikeMonitor("exc"), sn.SpikeMonitor("inh"), sn.StateMonitor("exc", "v", indices=[0, 5], every=1.0),
                 sn.PopulationRateMonitor("inh")]
     seeds = [0, 7, 123]
     batch = compiled.run_seeds(200.0, seeds, monitors=monitors, chunk_steps=500, progress=False, vectorize=vectorize)

@@ -1,0 +1,84 @@
+"""The compiled unit of a run: a chunk of steps in one ``lax.scan``, with state monitors sampled
+every ``every`` steps (at the start of the step, as Brian2's StateMonitor does)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from spikenet.engine.state import channel_values
+from spikenet.engine.step import make_step
+from spikenet.validation import SpikenetError
+
+MONITOR_BYTES_PER_CHUNK = 64 * 2**20
+MAX_CHUNK_STEPS = 10000
+
+
+def plan_chunks(n_steps: int, every: int, bytes_per_step: float, chunk_steps: Any) -> int:
+    """Steps per chunk: bounded by monitor memory and MAX_CHUNK_STEPS, a multiple of the state
+    monitors' ``every``, preferably dividing the run (one compiled function serves every chunk)."""
+    if chunk_steps is not None:
+        if isinstance(chunk_steps, bool) or not isinstance(chunk_steps, (int, np.integer)) or chunk_steps < 1 or chunk_steps % every:
+            raise SpikenetError(f"chunk_steps must be a positive integer multiple of the state monitors' every = {every} steps; "
+                                f"got {chunk_steps!r}")
+        return int(chunk_steps)
+    chunk = int(min(MAX_CHUNK_STEPS, max(1, MONITOR_BYTES_PER_CHUNK // max(bytes_per_step, 1))))
+    chunk = max(every, chunk - chunk % every)
+    chunk = min(chunk, max(every * -(-n_steps // every), every))
+    for candidate in range(chunk, max(every, chunk // 2) - 1, -every):
+        if n_steps % candidate == 0:
+            return candidate
+    return chunk
+
+
+def chunk_function(plan: Any, n_steps: int, every: int, record_words: tuple, state_records: tuple, batched: Any):
+    """The jitted chunk ``(carry, rasters, arguments, key) -> (carry, outputs)``; the key and the
+    arguments are inputs (a new seed or parameter value does not recompile). ``batched``: None,
+    or the ``in_axes`` of the arguments for a vmap over a leading axis of carry and key."""
+    layout = plan.layout
+
+    def record(carry):
+        recorded = []
+        for population, variable, indices in state_records:
+            if variable in carry["neurons"][population]:
+                values = carry["neurons"][population][variable]
+            else:
+                values = channel_values(layout, carry["channels"], population, variable)
+            recorded.append(values[np.asarray(indices, np.int32)])
+        return tuple(recorded)
+
+    def run_chunk(carry, rasters, arguments, key):
+        step = make_step(plan, key, record_words)
+        scan_step = lambda c, r: step(c, r, arguments)  # noqa: E731
+        # Per-neuron counters of driven updates, carried through the chunk and returned once.
+        carry = {**carry, "driven": {name: jnp.zeros(layout.network.populations[name].size, jnp.int32)
+                                     for name in plan.driven_offsets}}
+        if not state_records:
+            carry, outputs = lax.scan(scan_step, carry, rasters, length=n_steps)
+            driven = carry.pop("driven")
+            return carry, {**outputs, "driven": driven}
+
+        def block(carry, block_rasters, length):
+            recorded = record(carry)
+            carry, outputs = lax.scan(scan_step, carry, block_rasters, length=length)
+            return carry, (recorded, outputs)
+
+        full, rest = divmod(n_steps, every)
+        head = jax.tree_util.tree_map(lambda r: r[:full * every].reshape(full, every, *r.shape[1:]), rasters)
+        carry, (recorded, outputs) = lax.scan(lambda c, r: block(c, r, every), carry, head, length=full)
+        outputs = jax.tree_util.tree_map(lambda o: o.reshape(full * every, *o.shape[2:]), outputs)
+        if rest:  # a last, partial block: one more sample, then the remaining steps
+            tail = jax.tree_util.tree_map(lambda r: r[full * every:], rasters)
+            carry, (last, more) = block(carry, tail, rest)
+            recorded = tuple(jnp.concatenate([a, b[None]]) for a, b in zip(recorded, last))
+            outputs = jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a, b]), outputs, more)
+        driven = carry.pop("driven")
+        return carry, (recorded, {**outputs, "driven": driven})
+
+    if batched is None:
+        return jax.jit(run_chunk)
+    return jax.jit(jax.vmap(run_chunk, in_axes=(0, None, batched, 0)))
