@@ -54,6 +54,8 @@ EXPERIMENTS = {
     "custom_neuron": Experiment("experiments.custom_neuron", "a user-written QIF neuron on the engine"),
     "custom_rule": Experiment("experiments.custom_rule", "a user-written plasticity rule in ~20 lines"),
     "brunel2000": Experiment("experiments.brunel2000", "Brunel (2000) E-I network: SR, SI-fast, AI and SI-slow states"),
+    "microcircuit": Experiment("experiments.microcircuit",
+                               "Potjans & Diesmann (2014) cortical microcircuit: rates, ISI CV, synchrony vs NEST"),
     "stdp_plasticity_figures": Experiment("experiments.stdp_plasticity_figures",
                                           "STDP window, triplet rule vs Sjöström 2001, distal reward credit"),
     "stdp_window": Experiment("experiments.stdp_window", "STDP window (Bi & Poo 1998 protocol) vs the configured exponentials"),

@@ -95,3 +95,14 @@ def test_engine_modules_are_small():
     sizes = {p.name: len(p.read_text().splitlines()) for p in (ROOT / "spikenet" / "engine").glob("*.py")}
     assert len(sizes) >= 8
     assert max(sizes.values()) <= 320, sizes
+
+
+def test_dependencies_point_one_way():
+    """ARCHITECTURE: experiments -> {hardware, learning_rules, neurons} -> spikenet; spikenet
+    imports none of the other folders (it runs any model that follows its protocol)."""
+    graph = import_graph()
+    for module, targets in graph.items():
+        if module.startswith("spikenet"):
+            assert all(t.split(".")[0] == "spikenet" for t in targets), (module, targets)
+        if module.split(".")[0] in ("hardware", "learning_rules", "neurons"):
+            assert not any(t.split(".")[0] == "experiments" for t in targets), (module, targets)
