@@ -194,6 +194,22 @@ def _no_spikes(state: dict) -> tuple[dict, Any]:
     return state, jnp.zeros(jnp.shape(state["v"]), dtype=bool)
 
 
+def _leaky_delta_weight(model: str, r: Any, tau: Any, weight: Any, convention: str, dt: float | None) -> Any:
+    r"""Delta("v") weight (mV) of a leaky node: :math:`R w/\tau` (Dirac) or :math:`R w (e^{dt/\tau} - 1)` (one-step pulse)."""
+    _check_convention(model, convention)
+    if convention == "dirac":
+        return np.asarray(r) * np.asarray(weight) / np.asarray(tau)
+    return np.asarray(r) * np.asarray(weight) * np.expm1(_require_dt(model, dt) / np.asarray(tau))
+
+
+def _integrator_delta_weight(model: str, r: Any, weight: Any, convention: str, dt: float | None) -> Any:
+    """Delta("v") weight (mV) of a node without leak: :math:`R w` (Dirac) or :math:`R w dt` (one-step pulse)."""
+    _check_convention(model, convention)
+    if convention == "dirac":
+        return np.asarray(r) * np.asarray(weight)
+    return np.asarray(r) * np.asarray(weight) * _require_dt(model, dt)
+
+
 @dataclass(frozen=True, eq=False)
 class NIRLIF:
     r"""NIR ``LIF``: :math:`\tau \dot v = (v_{leak} - v) + R I`; spike when :math:`v > v_{threshold}`.
@@ -250,10 +266,7 @@ class NIRLIF:
     def delta_weight(self, weight: Any, convention: str = "dirac", dt: float | None = None) -> Any:
         r"""``Delta("v")`` weight (mV) for a NIR edge weight ``weight``: :math:`R w/\tau` (``"dirac"``)
         or :math:`R w (e^{dt/\tau} - 1)` (``"step"``, source spike one step before the pulse)."""
-        _check_convention("NIRLIF", convention)
-        if convention == "dirac":
-            return np.asarray(self.r) * np.asarray(weight) / np.asarray(self.tau)
-        return np.asarray(self.r) * np.asarray(weight) * np.expm1(_require_dt("NIRLIF", dt) / np.asarray(self.tau))
+        return _leaky_delta_weight("NIRLIF", self.r, self.tau, weight, convention, dt)
 
 
 @dataclass(frozen=True, eq=False)
@@ -292,10 +305,7 @@ class NIRLI:
 
     def delta_weight(self, weight: Any, convention: str = "dirac", dt: float | None = None) -> Any:
         r"""``Delta("v")`` weight (mV): :math:`R w/\tau` (``"dirac"``) or :math:`R w (e^{dt/\tau} - 1)` (``"step"``)."""
-        _check_convention("NIRLI", convention)
-        if convention == "dirac":
-            return np.asarray(self.r) * np.asarray(weight) / np.asarray(self.tau)
-        return np.asarray(self.r) * np.asarray(weight) * np.expm1(_require_dt("NIRLI", dt) / np.asarray(self.tau))
+        return _leaky_delta_weight("NIRLI", self.r, self.tau, weight, convention, dt)
 
 
 @dataclass(frozen=True, eq=False)
@@ -344,10 +354,7 @@ class NIRIF:
 
     def delta_weight(self, weight: Any, convention: str = "dirac", dt: float | None = None) -> Any:
         r"""``Delta("v")`` weight (mV): :math:`R w` (``"dirac"``) or :math:`R w\,dt` (``"step"``)."""
-        _check_convention("NIRIF", convention)
-        if convention == "dirac":
-            return np.asarray(self.r) * np.asarray(weight)
-        return np.asarray(self.r) * np.asarray(weight) * _require_dt("NIRIF", dt)
+        return _integrator_delta_weight("NIRIF", self.r, weight, convention, dt)
 
 
 @dataclass(frozen=True, eq=False)
@@ -383,10 +390,7 @@ class NIRI:
 
     def delta_weight(self, weight: Any, convention: str = "dirac", dt: float | None = None) -> Any:
         r"""``Delta("v")`` weight (mV): :math:`R w` (``"dirac"``) or :math:`R w\,dt` (``"step"``)."""
-        _check_convention("NIRI", convention)
-        if convention == "dirac":
-            return np.asarray(self.r) * np.asarray(weight)
-        return np.asarray(self.r) * np.asarray(weight) * _require_dt("NIRI", dt)
+        return _integrator_delta_weight("NIRI", self.r, weight, convention, dt)
 
 
 @dataclass(frozen=True, eq=False)

@@ -202,14 +202,14 @@ def step_arguments(layout: Layout, values: RunValues, leaves: dict[str, tuple[st
             rows["targets"] = out.targets
             arguments["plastic"][projection.name] = {
                 "post_index": out.post_index, "column_slots": out.column_slots, "in_degree": out.in_degree,
-                "dense_targets": (layout.target_offset(projection) + np.minimum(out.post_index, n_post).astype(np.int64)
-                                  + np.where(out.post_index >= n_post, layout.buffer_size, 0)) if layout.engine == "dense" else None,
                 **{f"{kind}_decay": {k: np.asarray(v, dtype=dtype) for k, v in decays[kind].items()} for kind in ("pre", "post", "synapse")},
                 "synapse_rates": {k: np.asarray(v, dtype=dtype) for k, v in decays["synapse_rates"].items()},
                 "modulator_decay": np.asarray(math.exp(-dt / getattr(rule, "modulator_tau", math.inf))
                                               if callable(getattr(rule, "on_step", None)) else 1.0, dtype=dtype)}
-            if layout.engine != "dense":
-                del arguments["plastic"][projection.name]["dense_targets"]
+            if layout.engine == "dense":  # the clock-driven reference delivers every synapse every step
+                arguments["plastic"][projection.name]["dense_targets"] = (
+                    layout.target_offset(projection) + np.minimum(out.post_index, n_post).astype(np.int64)
+                    + np.where(out.post_index >= n_post, layout.buffer_size, 0))
         elif out.fused_into is None and layout.engine == "event" and out.buckets is not None:
             # Degree buckets: each with its members (to pack their spikes), rows and counters.
             del rows["out_degrees"]

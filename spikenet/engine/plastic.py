@@ -18,10 +18,11 @@ from spikenet.propagation import deliver_and_learn_pre, lazy_synapse_traces, lea
 class PlasticPlan:
     """Static facts of one plastic projection (its rule's non-leaf attributes are baked in)."""
 
-    def __init__(self, out: Any, rule: Any, leaves: tuple[str, ...], accumulators: dict[str, set[str]]) -> None:
+    def __init__(self, out: Any, rule: Any, leaves: tuple[str, ...], accumulators: dict[str, set[str]], target_offset: int) -> None:
         projection = out.projections[0]
         self.name, self.rule, self.leaves, self.accumulators = projection.name, rule, leaves, accumulators
         self.pre_name, self.post_name = projection.pre.name, projection.post.name
+        self.target_offset = target_offset  # where its deliveries land in the step's input buffer
         self.n_pre, self.n_post, self.n_synapses = projection.pre.size, projection.post.size, projection.n_synapses
         self.front_size, self.width, self.static_span = out.front_size, out.width, out.static_span
         self.lazy = lazy_synapse_traces(rule)

@@ -127,8 +127,8 @@ def timed_compile(cache: dict, cache_key: Any, function: Any, *arguments: Any) -
 
 
 def shapes_of(tree: Any) -> tuple:
-    return tuple((jnp.shape(x), str(jnp.asarray(x).dtype) if not hasattr(x, "dtype") else str(x.dtype))
-                 for x in jax.tree_util.tree_leaves(tree)) + (str(jax.tree_util.tree_structure(tree)),)
+    return tuple((jnp.shape(x), str(jnp.result_type(x))) for x in jax.tree_util.tree_leaves(tree)) + (
+        str(jax.tree_util.tree_structure(tree)),)
 
 
 def progress_bar(n_steps: int, progress: Any) -> ProgressBar:

@@ -32,19 +32,19 @@ class StepPlan:
         self.models = values.models
         self.leaves = leaves
         self.channel_types = {name: [type(c) for c in channels] for name, channels in values.channels.items()}
-        self.couplings = [(d, r, s) for d, r, s, _ in _couplings(layout)]
+        self.couplings = _couplings(layout)
         self.varying_steps = {}
         for current in layout.network.currents:
             if not current.is_constant:
                 self.varying_steps.setdefault(current.population.name, []).append(int(round(current.dt_values / layout.dt)))
         self.plastic = {out.projections[0].name: PlasticPlan(out, values.rules[out.projections[0].name],
                                                              leaves.get(out.projections[0].name, ()),
-                                                             accumulators[out.projections[0].name])
+                                                             accumulators[out.projections[0].name],
+                                                             layout.target_offset(out.projections[0]))
                         for out in layout.outgoing if out.plastic}
-        constant = {c.population.name: None for c in layout.network.currents if c.is_constant}
         self.always_driven, self.driven_offsets = layout.driven_plan(
             _constant_currents(layout), set(self.varying_steps))
-        self.has_constant_current = set(constant)
+        self.has_constant_current = {c.population.name for c in layout.network.currents if c.is_constant}
         self.signature = (delivery.name, tuple((p.name, signature(self.models[p.name], leaves.get(p.name, ())))
                                            for p in layout.neuron_populations),
                           tuple((n, signature(p.rule, p.leaves), tuple(tuple(sorted(v)) for v in p.accumulators.values()))
@@ -57,7 +57,7 @@ def _couplings(layout: Any) -> list:
         for channel in layout.channels[population.name]:
             if isinstance(channel, ALPHA_SYNAPSES):
                 key = (population.name, channel)
-                out.append((layout.drive_offsets[key], layout.channel_offsets[key], population.size, None))
+                out.append((layout.drive_offsets[key], layout.channel_offsets[key], population.size))
     return out
 
 
@@ -248,9 +248,8 @@ def make_step(plan: StepPlan, key: Any, record_words: tuple[str, ...]):
                 post_previous=carry["plastic"][name]["post"], post_state=dict(neurons[p.post_name]),
                 pre_spiked=spiked[p.pre_name], post_spiked=spiked[p.post_name], step=t,
                 post_index=arguments["plastic"][name]["post_index"], n_post=p.n_post))
-            projection = layout.network.projections[[q.name for q in layout.network.projections].index(name)]
             plastic[name], inbox, more = post_pathway(p, plastic[name], words[p.post_name], inbox, arguments, t,
-                                                      layout.target_offset(projection), dtype, context)
+                                                      p.target_offset, dtype, context)
             updates[name] = updates[name] + more
         inbox, external_events = external_inputs(plan, inbox, arguments, key, t, dtype)
         if ring_slots:
