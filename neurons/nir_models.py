@@ -190,6 +190,12 @@ def _cuba_step(state: dict, tau_syn: Any, tau_mem: Any, r: Any, v_leak: Any, w_i
     return {**state, "v": v_inf + (v - v_inf) * decay_mem + r * excess * coupling, "i": i_inf + excess * decay_syn}
 
 
+def _held(drive: SynapticDrive, state: dict) -> SynapticDrive:
+    """The drive plus the held input ``s`` (pA): spikes delivered through ``Delta("s")`` at the end
+    of the previous step act as a current over this step (the "step" reading of a NIR spike)."""
+    return SynapticDrive(drive.current + state["s"], drive.conductance)
+
+
 def _no_spikes(state: dict) -> tuple[dict, Any]:
     return state, jnp.zeros(jnp.shape(state["v"]), dtype=bool)
 
@@ -249,13 +255,13 @@ class NIRLIF:
         _check_integration("NIRLIF", self.integration)
 
     def state_units(self) -> dict[str, str]:
-        return {"v": "mV"}
+        return {"v": "mV", "s": "pA"}
 
     def initial_state(self, size: int, dt: float) -> dict[str, np.ndarray]:
-        return {"v": _full(self.v_leak, size, "NIRLIF.v_leak (mV)")}
+        return {"v": _full(self.v_leak, size, "NIRLIF.v_leak (mV)"), "s": np.zeros(size)}
 
     def update(self, state: dict, drive: SynapticDrive, dt: float) -> dict:
-        return {**state, "v": _leaky_step(state["v"], self.v_leak, self.tau, self.r, drive, dt)}
+        return {**state, "v": _leaky_step(state["v"], self.v_leak, self.tau, self.r, _held(drive, state), dt), "s": jnp.zeros_like(state["s"])}
 
     def threshold(self, state: dict, dt: float) -> tuple[dict, Any]:
         return state, _spike(state["v"], self.v_threshold)
@@ -289,13 +295,13 @@ class NIRLI:
         _check_integration("NIRLI", self.integration)
 
     def state_units(self) -> dict[str, str]:
-        return {"v": "mV"}
+        return {"v": "mV", "s": "pA"}
 
     def initial_state(self, size: int, dt: float) -> dict[str, np.ndarray]:
-        return {"v": _full(self.v_leak, size, "NIRLI.v_leak (mV)")}
+        return {"v": _full(self.v_leak, size, "NIRLI.v_leak (mV)"), "s": np.zeros(size)}
 
     def update(self, state: dict, drive: SynapticDrive, dt: float) -> dict:
-        return {**state, "v": _leaky_step(state["v"], self.v_leak, self.tau, self.r, drive, dt)}
+        return {**state, "v": _leaky_step(state["v"], self.v_leak, self.tau, self.r, _held(drive, state), dt), "s": jnp.zeros_like(state["s"])}
 
     def threshold(self, state: dict, dt: float) -> tuple[dict, Any]:
         return _no_spikes(state)
@@ -338,13 +344,13 @@ class NIRIF:
         _check_integration("NIRIF", self.integration)
 
     def state_units(self) -> dict[str, str]:
-        return {"v": "mV"}
+        return {"v": "mV", "s": "pA"}
 
     def initial_state(self, size: int, dt: float) -> dict[str, np.ndarray]:
-        return {"v": np.zeros(size)}
+        return {"v": np.zeros(size), "s": np.zeros(size)}
 
     def update(self, state: dict, drive: SynapticDrive, dt: float) -> dict:
-        return {**state, "v": _integrator_step(state["v"], self.r, drive, dt)}
+        return {**state, "v": _integrator_step(state["v"], self.r, _held(drive, state), dt), "s": jnp.zeros_like(state["s"])}
 
     def threshold(self, state: dict, dt: float) -> tuple[dict, Any]:
         return state, _spike(state["v"], self.v_threshold)
@@ -374,13 +380,13 @@ class NIRI:
         _check_integration("NIRI", self.integration)
 
     def state_units(self) -> dict[str, str]:
-        return {"v": "mV"}
+        return {"v": "mV", "s": "pA"}
 
     def initial_state(self, size: int, dt: float) -> dict[str, np.ndarray]:
-        return {"v": np.zeros(size)}
+        return {"v": np.zeros(size), "s": np.zeros(size)}
 
     def update(self, state: dict, drive: SynapticDrive, dt: float) -> dict:
-        return {**state, "v": _integrator_step(state["v"], self.r, drive, dt)}
+        return {**state, "v": _integrator_step(state["v"], self.r, _held(drive, state), dt), "s": jnp.zeros_like(state["s"])}
 
     def threshold(self, state: dict, dt: float) -> tuple[dict, Any]:
         return _no_spikes(state)
@@ -436,14 +442,15 @@ class NIRCubaLIF:
         _check_integration("NIRCubaLIF", self.integration)
 
     def state_units(self) -> dict[str, str]:
-        return {"v": "mV", "i": "pA"}
+        return {"v": "mV", "i": "pA", "s": "pA"}
 
     def initial_state(self, size: int, dt: float) -> dict[str, np.ndarray]:
         _full(self.w_in, size, "NIRCubaLIF.w_in")  # shape check
-        return {"v": _full(self.v_leak, size, "NIRCubaLIF.v_leak (mV)"), "i": np.zeros(size)}
+        return {"v": _full(self.v_leak, size, "NIRCubaLIF.v_leak (mV)"), "i": np.zeros(size), "s": np.zeros(size)}
 
     def update(self, state: dict, drive: SynapticDrive, dt: float) -> dict:
-        return _cuba_step(state, self.tau_syn, self.tau_mem, self.r, self.v_leak, self.w_in, drive, dt)
+        new = _cuba_step(state, self.tau_syn, self.tau_mem, self.r, self.v_leak, self.w_in, _held(drive, state), dt)
+        return {**new, "s": jnp.zeros_like(state["s"])}
 
     def threshold(self, state: dict, dt: float) -> tuple[dict, Any]:
         return state, _spike(state["v"], self.v_threshold)
@@ -479,14 +486,15 @@ class NIRCubaLI:
         _check_integration("NIRCubaLI", self.integration)
 
     def state_units(self) -> dict[str, str]:
-        return {"v": "mV", "i": "pA"}
+        return {"v": "mV", "i": "pA", "s": "pA"}
 
     def initial_state(self, size: int, dt: float) -> dict[str, np.ndarray]:
         _full(self.w_in, size, "NIRCubaLI.w_in")
-        return {"v": _full(self.v_leak, size, "NIRCubaLI.v_leak (mV)"), "i": np.zeros(size)}
+        return {"v": _full(self.v_leak, size, "NIRCubaLI.v_leak (mV)"), "i": np.zeros(size), "s": np.zeros(size)}
 
     def update(self, state: dict, drive: SynapticDrive, dt: float) -> dict:
-        return _cuba_step(state, self.tau_syn, self.tau_mem, self.r, self.v_leak, self.w_in, drive, dt)
+        new = _cuba_step(state, self.tau_syn, self.tau_mem, self.r, self.v_leak, self.w_in, _held(drive, state), dt)
+        return {**new, "s": jnp.zeros_like(state["s"])}
 
     def threshold(self, state: dict, dt: float) -> tuple[dict, Any]:
         return _no_spikes(state)
@@ -498,3 +506,188 @@ class NIRCubaLI:
         r"""``Delta("i")`` weight (pA): :math:`w_{in} w/\tau_{syn}` (``"dirac"`` only)."""
         _check_convention("NIRCubaLI", convention, ("dirac",))
         return np.asarray(self.w_in) * np.asarray(weight) / np.asarray(self.tau_syn)
+
+
+@dataclass(frozen=True, eq=False)
+class NIRThreshold:
+    r"""NIR ``Threshold``: :math:`z = 1` when the input :math:`x > v_{threshold}` (a stateless Heaviside).
+
+    The input x of a step is the population's drive plus the held input ``s`` (spikes delivered
+    through ``Delta("s")`` at the end of the previous step); state ``"v"`` records it (pA).
+
+    Parameters: ``v_threshold`` (pA, float or per-neuron array).
+    """
+
+    v_threshold: Any
+    integration: str = "exponential_euler"
+
+    def __post_init__(self) -> None:
+        check_finite("NIRThreshold", {"v_threshold": "pA"}, self)
+        _check_integration("NIRThreshold", self.integration)
+
+    def state_units(self) -> dict[str, str]:
+        return {"v": "pA", "s": "pA"}
+
+    def initial_state(self, size: int, dt: float) -> dict[str, np.ndarray]:
+        return {"v": np.zeros(size), "s": np.zeros(size)}
+
+    def update(self, state: dict, drive: SynapticDrive, dt: float) -> dict:
+        held = _held(drive, state)
+        return {**state, "v": held.current - held.conductance * state["v"], "s": jnp.zeros_like(state["s"])}
+
+    def threshold(self, state: dict, dt: float) -> tuple[dict, Any]:
+        return state, _spike(state["v"], self.v_threshold)
+
+    def reset(self, state: dict, spiked: Any) -> dict:
+        return state
+
+
+# -- NIR node <-> model conversions (registered with spikenet.nir_registry) -----------------------
+
+
+def _node_param(node: Any, field_name: str, context: Any) -> Any:
+    """A NIR parameter as a float (one value for all neurons) or a float64 array of shape (size,)."""
+    value = getattr(node, field_name, None)
+    if value is None:
+        raise SpikenetError(f"NIR node {context.node!r} ({type(node).__name__}) has no field {field_name!r}")
+    array = np.asarray(value, dtype=np.float64)
+    if not np.all(np.isfinite(array)):
+        raise SpikenetError(f"NIR node {context.node!r} ({type(node).__name__}): field {field_name!r} has non-finite values")
+    if array.size == context.size:
+        return array.reshape(context.size) if context.size > 1 else float(array.ravel()[0])
+    if array.size == 1:
+        return float(array.ravel()[0])
+    raise SpikenetError(f"NIR node {context.node!r} ({type(node).__name__}): field {field_name!r} has shape {array.shape} "
+                        f"({array.size} values) but the node has {context.size} neurons")
+
+
+def _model_param(value: Any, context: Any, scale: float = 1.0) -> np.ndarray:
+    """A model parameter as a float64 array of the node's shape (NIR stores one value per neuron)."""
+    array = np.broadcast_to(np.asarray(value, dtype=np.float64) * scale, (context.size,))
+    return np.array(array.reshape(context.shape if context.shape else (context.size,)))
+
+
+def _reset_of(node: Any, context: Any) -> str:
+    mode = (getattr(node, "metadata", None) or {}).get("reset_mode", context.reset_mode)
+    mode = mode.decode() if isinstance(mode, bytes) else str(mode)
+    if mode not in RESET_MODES:
+        raise SpikenetError(f"NIR node {context.node!r}: metadata reset_mode must be one of {RESET_MODES}; got {mode!r}")
+    return mode
+
+
+def _built(context: Any, make: Any) -> Any:
+    try:
+        return make()
+    except SpikenetError as error:
+        raise SpikenetError(f"NIR node {context.node!r}: {error}") from None
+
+
+def _lif_from(node: Any, c: Any) -> NIRLIF:
+    return _built(c, lambda: NIRLIF(tau=np.multiply(_node_param(node, "tau", c), c.ms_per_unit), r=_node_param(node, "r", c),
+                                    v_leak=_node_param(node, "v_leak", c), v_threshold=_node_param(node, "v_threshold", c),
+                                    v_reset=_node_param(node, "v_reset", c), reset_mode=_reset_of(node, c)))
+
+
+def _lif_to(model: NIRLIF, c: Any) -> Any:
+    import nir
+
+    return nir.LIF(tau=_model_param(model.tau, c, 1.0 / c.ms_per_unit), r=_model_param(model.r, c),
+                   v_leak=_model_param(model.v_leak, c), v_threshold=_model_param(model.v_threshold, c),
+                   v_reset=_model_param(model.v_reset, c), metadata={"reset_mode": model.reset_mode})
+
+
+def _li_from(node: Any, c: Any) -> NIRLI:
+    return _built(c, lambda: NIRLI(tau=np.multiply(_node_param(node, "tau", c), c.ms_per_unit), r=_node_param(node, "r", c),
+                                   v_leak=_node_param(node, "v_leak", c)))
+
+
+def _li_to(model: NIRLI, c: Any) -> Any:
+    import nir
+
+    return nir.LI(tau=_model_param(model.tau, c, 1.0 / c.ms_per_unit), r=_model_param(model.r, c), v_leak=_model_param(model.v_leak, c))
+
+
+def _if_from(node: Any, c: Any) -> NIRIF:
+    return _built(c, lambda: NIRIF(r=np.divide(_node_param(node, "r", c), c.ms_per_unit), v_threshold=_node_param(node, "v_threshold", c),
+                                   v_reset=_node_param(node, "v_reset", c), reset_mode=_reset_of(node, c)))
+
+
+def _if_to(model: NIRIF, c: Any) -> Any:
+    import nir
+
+    return nir.IF(r=_model_param(model.r, c, c.ms_per_unit), v_threshold=_model_param(model.v_threshold, c),
+                  v_reset=_model_param(model.v_reset, c), metadata={"reset_mode": model.reset_mode})
+
+
+def _i_from(node: Any, c: Any) -> NIRI:
+    return _built(c, lambda: NIRI(r=np.divide(_node_param(node, "r", c), c.ms_per_unit)))
+
+
+def _i_to(model: NIRI, c: Any) -> Any:
+    import nir
+
+    return nir.I(r=_model_param(model.r, c, c.ms_per_unit))
+
+
+def _cuba_lif_from(node: Any, c: Any) -> NIRCubaLIF:
+    return _built(c, lambda: NIRCubaLIF(
+        tau_syn=np.multiply(_node_param(node, "tau_syn", c), c.ms_per_unit), tau_mem=np.multiply(_node_param(node, "tau_mem", c), c.ms_per_unit),
+        r=_node_param(node, "r", c), v_leak=_node_param(node, "v_leak", c), v_threshold=_node_param(node, "v_threshold", c),
+        v_reset=_node_param(node, "v_reset", c), w_in=_node_param(node, "w_in", c), reset_mode=_reset_of(node, c)))
+
+
+def _cuba_lif_to(model: NIRCubaLIF, c: Any) -> Any:
+    import nir
+
+    return nir.CubaLIF(tau_syn=_model_param(model.tau_syn, c, 1.0 / c.ms_per_unit), tau_mem=_model_param(model.tau_mem, c, 1.0 / c.ms_per_unit),
+                       r=_model_param(model.r, c), v_leak=_model_param(model.v_leak, c), v_threshold=_model_param(model.v_threshold, c),
+                       v_reset=_model_param(model.v_reset, c), w_in=_model_param(model.w_in, c), metadata={"reset_mode": model.reset_mode})
+
+
+def _cuba_li_from(node: Any, c: Any) -> NIRCubaLI:
+    return _built(c, lambda: NIRCubaLI(
+        tau_syn=np.multiply(_node_param(node, "tau_syn", c), c.ms_per_unit), tau_mem=np.multiply(_node_param(node, "tau_mem", c), c.ms_per_unit),
+        r=_node_param(node, "r", c), v_leak=_node_param(node, "v_leak", c), w_in=_node_param(node, "w_in", c)))
+
+
+def _cuba_li_to(model: NIRCubaLI, c: Any) -> Any:
+    import nir
+
+    return nir.CubaLI(tau_syn=_model_param(model.tau_syn, c, 1.0 / c.ms_per_unit), tau_mem=_model_param(model.tau_mem, c, 1.0 / c.ms_per_unit),
+                      r=_model_param(model.r, c), v_leak=_model_param(model.v_leak, c), w_in=_model_param(model.w_in, c))
+
+
+def _threshold_from(node: Any, c: Any) -> NIRThreshold:
+    return _built(c, lambda: NIRThreshold(v_threshold=_node_param(node, "threshold", c)))
+
+
+def _threshold_to(model: NIRThreshold, c: Any) -> Any:
+    import nir
+
+    return nir.Threshold(threshold=_model_param(model.v_threshold, c))
+
+
+def _dirac(model: Any, ms_per_unit: float) -> Any:
+    """Jump per unit NIR edge weight under the Dirac reading: a pulse of integral 1 graph time unit
+    is ``ms_per_unit`` in ms (see :meth:`NIRLIF.delta_weight`)."""
+    return model.delta_weight(ms_per_unit, "dirac")
+
+
+def register_nir_nodes() -> None:
+    """Register these models with :mod:`spikenet.nir_registry` (the ``spikenet.nir`` entry point)."""
+    from spikenet.nir_registry import NeuronNodeConversion, register_neuron_node
+
+    for nir_type, model_type, from_node, to_node, spiking, target in (
+        ("LIF", NIRLIF, _lif_from, _lif_to, True, "v"),
+        ("LI", NIRLI, _li_from, _li_to, False, "v"),
+        ("IF", NIRIF, _if_from, _if_to, True, "v"),
+        ("I", NIRI, _i_from, _i_to, False, "v"),
+        ("CubaLIF", NIRCubaLIF, _cuba_lif_from, _cuba_lif_to, True, "i"),
+        ("CubaLI", NIRCubaLI, _cuba_li_from, _cuba_li_to, False, "i"),
+        ("Threshold", NIRThreshold, _threshold_from, _threshold_to, True, None),
+    ):
+        register_neuron_node(NeuronNodeConversion(nir_type, model_type, from_node, to_node, spiking, target,
+                                                  _dirac if target is not None else None))
+
+
+register_nir_nodes()

@@ -14,6 +14,7 @@ from spikenet.neuron_protocol import NeuronModel, SynapticDrive
 from spikenet.sources import PoissonSource, SpikeSource
 from spikenet.synapses import ConductanceAlpha, ConductanceExp, CurrentAlpha, CurrentExp, Delta
 from spikenet.validation import SimulationError, SpikenetError
+from spikenet import nir  # noqa: E402  (NIR import/export: spikenet.nir.from_nir, to_nir, read, write, simulate)
 
 __all__ = [
     "ActivityCounts", "AllToAll", "CompiledNetwork", "ConductanceAlpha", "ConductanceExp", "CurrentAlpha", "CurrentExp", "CurrentInput", "Delta",

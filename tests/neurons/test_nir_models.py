@@ -275,7 +275,7 @@ def test_cuba_propagator_is_continuous_through_equal_time_constants():
     from spikenet.neuron_protocol import SynapticDrive
 
     with jax.enable_x64(True):
-        state = {"v": np.array([1.0, 1.0, 1.0, 1.0]), "i": np.array([2.0, 2.0, 2.0, 2.0])}
+        state = {"v": np.array([1.0, 1.0, 1.0, 1.0]), "i": np.array([2.0, 2.0, 2.0, 2.0]), "s": np.zeros(4)}
         drive = SynapticDrive(np.full(4, 0.5), np.zeros(4))
         tau = 5.0
         model = NIRCubaLIF(tau_syn=tau * (1.0 + np.array([0.0, 1e-12, 1e-9, -1e-9])), tau_mem=tau, r=1.0, v_leak=0.0,
