@@ -43,10 +43,15 @@ _COMPILER: Any = None
 imports the engine: dependencies run one way, engine -> description)."""
 
 
-def register_compiler(compiler: Any) -> None:
-    """Called by :mod:`spikenet.engine` on import: ``compiler(network, precision, engine, delivery)``."""
-    global _COMPILER
+_SHARDED_COMPILER: Any = None
+
+
+def register_compiler(compiler: Any, sharded: Any = None) -> None:
+    """Called by :mod:`spikenet.engine` on import: ``compiler(network, precision, engine, delivery)``
+    and ``sharded(network, precision, engine, delivery, devices)``."""
+    global _COMPILER, _SHARDED_COMPILER
     _COMPILER = compiler
+    _SHARDED_COMPILER = sharded
 
 
 @dataclass(eq=False)
@@ -480,7 +485,7 @@ class Network:
         clone._compiled = {}
         return clone
 
-    def compile(self, precision: str = "float32", engine: str = "event", delivery: Any = None):
+    def compile(self, precision: str = "float32", engine: str = "event", delivery: Any = None, devices: Any = None):
         """Build the jitted engine for this network (cached until the description changes).
 
         Parameters
@@ -490,24 +495,35 @@ class Network:
             (the reference path, ``spikes @ W`` every step).
         delivery : ``"loop"`` (CPU default), ``"compacted"`` (accelerator default) or a
             strategy object: how the event engine delivers spikes (see :mod:`spikenet.engine.delivery`).
+        devices : int, list of jax devices or ``jax.sharding.Mesh``, optional
+            Run on several devices (:mod:`spikenet.engine.shard`): every population is split over
+            them, each device owning its neurons and their incoming synapses; results equal one
+            device's. On the CPU, N devices are N cores with
+            ``XLA_FLAGS=--xla_force_host_platform_device_count=N`` set before jax is imported.
         """
         if _COMPILER is None:
             raise SpikenetError("no engine is registered: import spikenet (which registers spikenet.engine) first")
         key = (precision, engine, delivery if delivery is None or isinstance(delivery, str) else id(delivery))
+        if devices is not None:
+            key = key + ("devices", devices if isinstance(devices, int) else id(devices))
         if key not in self._compiled:
-            self._compiled[key] = _COMPILER(self, precision=precision, engine=engine, delivery=delivery)
+            if devices is not None:
+                self._compiled[key] = _SHARDED_COMPILER(self, precision=precision, engine=engine, delivery=delivery, devices=devices)
+            else:
+                self._compiled[key] = _COMPILER(self, precision=precision, engine=engine, delivery=delivery)
         return self._compiled[key]
 
     def run(self, duration: float, seed: int = 0, monitors: tuple = (), precision: str = "float32",
             engine: str = "event", chunk_steps: int | None = None, progress: bool | None = None, resume=None,
             input_spikes: dict | None = None, modulator: dict | None = None, parameters: dict | None = None,
-            delivery: Any = None):
+            delivery: Any = None, devices: Any = None):
         """Simulate ``duration`` ms from the initial state (or from the end of ``resume``, an
         earlier Result or state); returns a :class:`spikenet.Result`. ``input_spikes`` and
         ``modulator`` drive the run from the host; ``parameters`` overrides values without
-        recompiling. See :meth:`spikenet.CompiledNetwork.run`."""
+        recompiling; ``devices`` shards the network (see :meth:`compile`). See
+        :meth:`spikenet.CompiledNetwork.run`."""
         check_seed("seed of Network.run", seed)  # before compiling
-        return self.compile(precision=precision, engine=engine, delivery=delivery).run(
+        return self.compile(precision=precision, engine=engine, delivery=delivery, devices=devices).run(
             duration, seed=seed, monitors=monitors, chunk_steps=chunk_steps, progress=progress, resume=resume,
             input_spikes=input_spikes, modulator=modulator, parameters=parameters,
         )

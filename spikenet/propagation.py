@@ -111,7 +111,7 @@ def deliver_events(buffer: jnp.ndarray, words: jnp.ndarray, targets: jnp.ndarray
 
 def build_rows(n_pre: int, pre_lists: list[np.ndarray], target_lists: list[np.ndarray], value_lists: list[list[np.ndarray]],
                sentinel: int, target_dtype=np.int32, value_dtypes: list | None = None,
-               positions: list | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+               positions: list | None = None, min_width: int = 1) -> tuple[np.ndarray, list[np.ndarray]]:
     """Merge several synapse lists sharing one pre-synaptic population into padded ELL rows.
 
     Each list must be sorted by pre-synaptic index (CSR order). Returns ``targets``
@@ -119,11 +119,12 @@ def build_rows(n_pre: int, pre_lists: list[np.ndarray], target_lists: list[np.nd
     ``value_lists`` (padded with 0), filled list by list without concatenating or sorting
     (memory: the output arrays plus one list's temporaries). With ``positions`` (a list), the
     flat position ``pre * K + slot`` of each synapse of each list is appended to it (to place
-    new values of a list later without rebuilding the rows).
+    new values of a list later without rebuilding the rows). ``min_width``: K is at least this
+    (shards of one network pad their rows to a common width).
     """
     degrees = [np.bincount(pre, minlength=n_pre) for pre in pre_lists]
     total_degree = np.sum(degrees, axis=0) if degrees else np.zeros(n_pre, np.int64)
-    width = max(int(total_degree.max()) if total_degree.size else 0, 1)
+    width = max(int(total_degree.max()) if total_degree.size else 0, 1, int(min_width))
     targets = np.full((n_pre + 1, width), sentinel, dtype=target_dtype)
     value_dtypes = value_dtypes or [None] * len(value_lists)
     value_arrays = [np.zeros((n_pre + 1, width), dtype=dtype or np.asarray(values[0]).dtype if values else np.float64)

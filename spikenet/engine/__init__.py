@@ -19,9 +19,11 @@ from spikenet.engine.compiled import ENGINES, PRECISIONS, CompiledNetwork, Resul
 from spikenet.engine.delivery import DELIVERIES, CompactedRows, SpikeLoop
 from spikenet.engine.layout import DENSE_MEMORY_LIMIT_BYTES
 from spikenet.engine.state import NetworkState, PlasticState
+from spikenet.engine.shard import ShardedCompiledNetwork
 from spikenet.network import register_compiler
 
-register_compiler(CompiledNetwork)
+register_compiler(CompiledNetwork, ShardedCompiledNetwork)
 
 __all__ = ["CompiledNetwork", "Result", "NetworkState", "PlasticState", "PRECISIONS", "ENGINES", "DELIVERIES",
-           "SpikeLoop", "CompactedRows", "DENSE_MEMORY_LIMIT_BYTES", "sweep_points"]
+           "SpikeLoop", "CompactedRows", "DENSE_MEMORY_LIMIT_BYTES", "sweep_points",
+           "ShardedCompiledNetwork"]

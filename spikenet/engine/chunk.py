@@ -35,10 +35,13 @@ def plan_chunks(n_steps: int, every: int, bytes_per_step: float, chunk_steps: An
     return chunk
 
 
-def chunk_function(plan: Any, n_steps: int, every: int, record_words: tuple, state_records: tuple, batched: Any):
+def chunk_function(plan: Any, n_steps: int, every: int, record_words: tuple, state_records: tuple, batched: Any,
+                   mesh: Any = None):
     """The jitted chunk ``(carry, rasters, arguments, key) -> (carry, outputs)``; the key and the
     arguments are inputs (a new seed or parameter value does not recompile). ``batched``: None,
-    or the ``in_axes`` of the arguments for a vmap over a leading axis of carry and key."""
+    or the ``in_axes`` of the arguments for a vmap over a leading axis of carry and key.
+    ``mesh`` (sharded engine): carry, arguments and outputs have a leading shard axis split over
+    the mesh's devices; rasters and key are the same on every shard."""
     layout = plan.layout
 
     def record(carry):
@@ -79,6 +82,18 @@ def chunk_function(plan: Any, n_steps: int, every: int, record_words: tuple, sta
         driven = carry.pop("driven")
         return carry, (recorded, {**outputs, "driven": driven})
 
+    if mesh is not None:
+        from jax.sharding import PartitionSpec
+
+        axis = plan.layout.shard.axis
+        own, same = PartitionSpec(axis), PartitionSpec()
+
+        def per_shard(carry, rasters, arguments, key):
+            local = jax.tree_util.tree_map(lambda x: x[0], (carry, arguments))
+            carry, outputs = run_chunk(local[0], rasters, local[1], key)
+            return jax.tree_util.tree_map(lambda x: x[None], (carry, outputs))
+
+        return jax.jit(jax.shard_map(per_shard, mesh=mesh, in_specs=(own, same, own, same), out_specs=own, check_vma=False))
     if batched is None:
         return jax.jit(run_chunk)
     return jax.jit(jax.vmap(run_chunk, in_axes=(0, None, batched, 0)))

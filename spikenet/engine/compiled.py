@@ -35,7 +35,8 @@ class CompiledNetwork:
     event engine delivers static rows, ``"loop"`` (CPU default) or ``"compacted"`` (accelerator
     default), see :mod:`spikenet.engine.delivery`."""
 
-    def __init__(self, network: Network, precision: str = "float32", engine: str = "event", delivery: Any = None) -> None:
+    def __init__(self, network: Network, precision: str = "float32", engine: str = "event", delivery: Any = None,
+                 floors: dict | None = None) -> None:
         if precision not in PRECISIONS:
             raise SpikenetError(f"precision must be one of {sorted(PRECISIONS)}; got {precision!r}")
         if engine not in ENGINES:
@@ -45,7 +46,7 @@ class CompiledNetwork:
         self.network, self.precision, self.engine = network, precision, engine
         self.dtype, self.dt = PRECISIONS[precision], network.dt
         self.delivery = delivery_strategy(delivery)
-        self.layout = Layout(network, self.dtype, engine)
+        self.layout = Layout(network, self.dtype, engine, floors)
         with self.precision_context():
             check_user_models(network, self.dtype)
             self.base_values = params.network_values(self.layout)

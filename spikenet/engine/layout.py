@@ -35,8 +35,11 @@ DENSE_MEMORY_LIMIT_BYTES = int(os.environ.get("SPIKENET_DENSE_LIMIT_BYTES", 4 * 
 class Layout(RowTables):
     """Buffer offsets and synapse rows of a network; ``engine`` is ``"event"`` or ``"dense"``."""
 
-    def __init__(self, network: Network, dtype: Any, engine: str) -> None:
+    def __init__(self, network: Network, dtype: Any, engine: str, floors: dict | None = None) -> None:
         self.network = network
+        # floors (sharded engine): minimum ring slots, row widths and fused spans so that every
+        # shard's tables have the same shapes; None for a network on one device.
+        self.floors = floors
         self.dtype = dtype
         self.engine = engine
         self.dt = network.dt
@@ -78,11 +81,17 @@ class Layout(RowTables):
         self.buffer_size = offset
         max_delay = max((int(p.delay_steps.max()) for p in self.projections if p.n_synapses), default=0)
         self.ring_slots = max_delay + 1 if max_delay > 0 else 0
+        if self.floors is not None:
+            self.ring_slots = max(self.ring_slots, self.floors.get("ring", 0))
         if self.ring_slots * self.buffer_size >= 2**30:
             raise SpikenetError(
                 f"delay ring buffer would need {self.ring_slots} x {self.buffer_size} entries; the maximum delay "
                 f"({max_delay * self.dt} ms) or the network is too large for it"
             )
+
+    def floor(self, key: Any) -> int:
+        """A shard's floor for ``key`` (0 without floors)."""
+        return int(self.floors.get(key, 0)) if self.floors is not None else 0
 
     def target_offset(self, projection: Any) -> int:
         """Where deliveries of a projection (or of a PoissonInput) add in the flat buffer."""
@@ -114,15 +123,19 @@ class Layout(RowTables):
         self.outgoing: list[Outgoing] = []
         dense_bytes = 0
         for population in self.populations:
-            leaving = [p for p in self.projections if p.pre is population and p.n_synapses > 0]
+            # A shard keeps its empty projections: every shard's groups must be the same.
+            leaving = [p for p in self.projections if p.pre is population and (p.n_synapses > 0 or self.floors is not None)]
             static = [p for p in leaving if p.plasticity is None]
             groups = ([(static, False)] if static else []) + [([p], True) for p in leaving if p.plasticity is not None]
             for projections, plastic in groups:
-                out = Outgoing(population, projections, any(int(p.delay_steps.max()) > 0 for p in projections), plastic)
+                delayed = any(int(p.delay_steps.max(initial=0)) > 0 for p in projections)
+                out = Outgoing(population, projections, delayed, plastic)
+                if self.floors is not None:
+                    out.delayed = delayed or self.floors.get(("delayed", out.name), False)
                 out.out_degrees = self._out_degrees(population, projections)
                 if plastic:
                     pass  # built after the memory check, like every group
-                elif self.engine == "event":
+                elif self.engine == "event" and self.floors is None:  # shards keep one ELL per group
                     plan = bucket_plan(out.out_degrees[:len(projections), :population.size].sum(axis=0))
                     if plan is not None:
                         offsets = np.cumsum([0] + [(members.size + 1) * width for members, width in plan])

@@ -207,7 +207,7 @@ class RowTables:
         if out.buckets is None:
             out.targets, _ = build_rows(out.population.size, [p.synapses.pre for p in out.projections],
                                         (targets(p) for p in out.projections), [], sentinel,
-                                        target_dtype=np.int32, positions=out.positions)
+                                        target_dtype=np.int32, positions=out.positions, min_width=self.floor(("width", out.name)))
             out.width = out.targets.shape[1]
             return
         # Degree buckets: each an ELL over its members' rows (row r of bucket b is neuron members[r]);
@@ -250,6 +250,8 @@ class RowTables:
                 reached = static_targets < self.buffer_size
                 lo = int(static_targets[reached].min(initial=0))
                 hi = int(static_targets[reached].max(initial=-1)) + 1 if reached.any() else lo
+                if self.floors is not None and ("span", out.name) in self.floors:  # every shard: the same span
+                    lo, hi = self.floors[("span", out.name)]
                 front_size = n_post + hi - lo
                 arena_size = front_size + n_rows * (width + static_targets.shape[1])
                 if arena_size >= 2**31:
@@ -270,7 +272,8 @@ class RowTables:
         # Targets index the projection's own inbox (one entry per post-synaptic neuron) at the
         # front of its arena; padding points past the arena and is dropped.
         post_index, (synapse_number,) = build_rows(
-            n_pre, [synapses.pre], [synapses.post], [[np.arange(synapses.n_synapses)]], n_post, target_dtype=np.int64)
+            n_pre, [synapses.pre], [synapses.post], [[np.arange(synapses.n_synapses)]], n_post, target_dtype=np.int64,
+            min_width=self.floor(("width", out.name)))
         width = post_index.shape[1]
         arena_size = n_post + (n_pre + 1) * width
         if arena_size >= 2**31:
@@ -284,7 +287,7 @@ class RowTables:
         out.synapse_slots[synapse_number[rows, cols]] = slots
         out.positions = [out.synapse_slots]
         in_degree = np.bincount(post_index[rows, cols], minlength=n_post)
-        width_in = max(int(in_degree.max(initial=0)), 1)
+        width_in = max(int(in_degree.max(initial=0)), 1, self.floor(("width_in", out.name)))
         order = np.argsort(post_index[rows, cols], kind="stable")
         sorted_post = post_index[rows, cols][order]
         starts = np.zeros(n_post + 1, np.int64)

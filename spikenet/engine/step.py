@@ -108,8 +108,11 @@ def decay_channels(plan: StepPlan, channels: Any, arguments: dict) -> Any:
 def thresholds(plan: StepPlan, neurons: dict, raster: dict, arguments: dict, key: Any, t: Any, dtype: Any):
     """Phase 2 (thresholds): spikes of neurons, Poisson sources and explicit spike sources."""
     spiked = {}
+    shard = getattr(plan.layout, "shard", None)
     for index, population in enumerate(plan.layout.populations):
         name = population.name
+        if shard is not None and name in shard.ghosts:
+            continue  # filled by exchange_spikes from every shard's spikes
         if not population.is_source:
             model = with_leaves(plan.models[name], arguments["neurons"][name])
             neurons[name], spiked[name] = model.threshold(neurons[name], plan.layout.dt)
@@ -119,6 +122,25 @@ def thresholds(plan: StepPlan, neurons: dict, raster: dict, arguments: dict, key
         else:
             spiked[name] = raster["spikes"][name]
     return neurons, spiked
+
+
+def exchange_spikes(plan: StepPlan, spiked: dict, arguments: dict) -> dict:
+    """Sharded engine: every shard's spikes of a population, as the whole population's spike vector.
+
+    Each shard owns a slice of every neuron population (padded to a common length; padding never
+    spikes). The slices' packed words are exchanged with one ``all_gather`` per population and
+    unpacked into the global order, the spikes of the population's ghost source that the shard's
+    incoming synapses hang from."""
+    shard = plan.layout.shard
+    for name in shard.owned:
+        spiked[name] = spiked[name] & arguments["shard"]["valid"][name]
+    for ghost, (owner, global_index) in shard.ghosts.items():
+        words = lax.all_gather(pack_spikes(spiked[owner]), shard.axis)  # (shards, words)
+        bits = (words[:, :, None] >> jnp.arange(32, dtype=jnp.uint32)) & jnp.uint32(1)
+        local_size = spiked[owner].shape[0]
+        flat = bits.reshape(words.shape[0], -1)[:, :local_size].reshape(-1)
+        spiked[ghost] = flat[global_index].astype(bool)
+    return spiked
 
 
 def deliver_static(plan: StepPlan, out: Any, rows: dict, words: Any, spiked: Any, inbox: Any, ring: Any, slot: Any, dtype: Any):
@@ -157,9 +179,17 @@ def deliver_static(plan: StepPlan, out: Any, rows: dict, words: Any, spiked: Any
 def external_inputs(plan: StepPlan, inbox: Any, arguments: dict, key: Any, t: Any, dtype: Any):
     """PoissonInput: Binomial(n_sources, rate dt) events per neuron by inverting the tabulated CDF."""
     counts = []
+    shard = getattr(plan.layout, "shard", None)
     for k, drive in enumerate(plan.layout.network.poisson_inputs):
         size, offset, table = drive.population.size, plan.layout.target_offset(drive), arguments["external"][k]
-        uniform = jax.random.uniform(jax.random.fold_in(jax.random.fold_in(key, t), 2**20 + k), (size,), dtype)
+        draw_key = jax.random.fold_in(jax.random.fold_in(key, t), 2**20 + k)
+        if shard is not None:  # the whole population's draws (as on one device), then this shard's slice
+            whole = jax.random.uniform(draw_key, (shard.external_sizes[k],), dtype)
+            whole = jnp.concatenate([whole, jnp.ones(size, dtype)])  # padding: past the table, no event
+            uniform = lax.dynamic_slice(whole, (arguments["shard"]["external_start"][k],), (size,))
+            uniform = jnp.where(arguments["shard"]["valid"][drive.population.name], uniform, 0.0)
+        else:
+            uniform = jax.random.uniform(draw_key, (size,), dtype)
         events_here = jnp.sum(uniform[:, None] >= table[None, :-1], axis=1, dtype=jnp.int32)
         inbox = inbox.at[offset:offset + size].add(arguments["external_weight"][k] * events_here.astype(dtype))
         counts.append(jnp.sum(events_here, dtype=jnp.int32))
@@ -212,6 +242,8 @@ def make_step(plan: StepPlan, key: Any, record_words: tuple[str, ...]):
         channels = decay_channels(plan, carry["channels"], arguments)
         # 2. thresholds.
         neurons, spiked = thresholds(plan, neurons, raster, arguments, key, t, dtype)
+        if getattr(layout, "shard", None) is not None:
+            spiked = exchange_spikes(plan, spiked, arguments)
         words = {p.name: pack_spikes(spiked[p.name]) for p in layout.populations}
         # 3. synapses: zero-delay events, PoissonInput events and the ring's slot of this step add
         # into the inbox: the decayed channels themselves (in place) and delta increments.

@@ -1,0 +1,134 @@
+"""The sharded engine (spikenet.engine.shard) gives one device's results on 2, 3 and 4 devices.
+
+Reference: the single-device engine on the same network, in float64 — every spike, recorded state,
+plastic weight and count must be identical (the sharded step is the single-device step plus an
+exchange of spikes; a difference means the partition, the exchange or the padding lost or moved
+something). Networks: COBA (Vogels & Abbott 2005, conductance-based), Brunel (2000) with delays
+and PoissonInput, COBA with pair STDP on exc->exc, and a network with a Poisson source, an explicit
+spike source driven from the host, a step-wise current table and per-neuron parameters. The
+devices are CPU devices forced with ``XLA_FLAGS=--xla_force_host_platform_device_count=4`` in a
+subprocess (the flag must be set before jax is imported).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+WORKER = r'''
+import json, os, sys
+import numpy as np
+import spikenet as sn
+from experiments.networks import coba
+from experiments.brunel2000 import build
+from neurons import LIF
+
+
+def mixed():
+    net = sn.Network(dt=0.1, seed=3)
+    rng = np.random.default_rng(0)
+    model = LIF(tau_m=rng.uniform(10, 30, 50), v_rest=-60.0, v_threshold=-50.0, v_reset=-60.0, refractory=2.0)
+    a = net.population("a", 50, model).set_initial(v=rng.uniform(-60, -50, 50))
+    b = net.population("b", 7, LIF(tau_m=20.0, v_rest=-60.0, v_threshold=-50.0, v_reset=-60.0))
+    noise = net.poisson_source("noise", 30, rng.uniform(5, 50, 30))
+    stimulus = net.spike_source("stimulus", 5, np.zeros(0, np.int64), np.zeros(0))
+    net.connect(noise, a, sn.FixedProbability(0.3), synapse=sn.CurrentExp(tau=5.0), weight=sn.Uniform(20.0, 60.0))
+    net.connect(stimulus, b, sn.AllToAll(), synapse=sn.Delta(), weight=4.0, delay=0.5)
+    net.connect(a, b, sn.FixedInDegree(10), synapse=sn.Delta(), weight=sn.Uniform(0.5, 2.0), delay=rng.integers(1, 20, 7 * 10) * 0.1)
+    net.connect(b, a, sn.FixedProbability(0.5), synapse=sn.Delta(), weight=-1.0)
+    net.current(a, np.linspace(0, 300, 40)[:, None] * np.ones((1, 50)), dt_values=2.5)
+    return net
+
+
+def compare(label, net, duration, devices, input_spikes=None):
+    monitors = ([sn.SpikeMonitor(n) for n in net.populations]
+                + [sn.StateMonitor(n, "v", indices=[0, p.size // 2, p.size - 1], every=0.5)
+                   for n, p in net.populations.items() if not p.is_source]
+                + [sn.PopulationRateMonitor(n) for n, p in net.populations.items() if not p.is_source])
+    kwargs = dict(monitors=monitors, precision="float64", progress=False, seed=5, input_spikes=input_spikes)
+    one = net.run(duration, **kwargs)
+    report = {"label": label, "spikes": {n: int(len(t)) for n, (t, _) in one.spikes.items()}, "runs": {}}
+    for d in devices:
+        many = net.run(duration, devices=d, **kwargs)
+        problems = []
+        for name in one.spikes:
+            for k in (0, 1):
+                if not np.array_equal(one.spikes[name][k], many.spikes[name][k]):
+                    problems.append(f"spikes of {name}")
+        for name in one.states:
+            if not np.array_equal(one.states[name]["v"], many.states[name]["v"]):
+                problems.append(f"v of {name}")
+        for name in one.rates:
+            if not np.array_equal(one.rates[name][1], many.rates[name][1]):
+                problems.append(f"rate of {name}")
+        for name in one.weights:
+            if not np.array_equal(one.weights[name], many.weights[name]):
+                problems.append(f"weights of {name}")
+        for field, value in vars(one.counts).items():
+            if getattr(many.counts, field) != value:
+                problems.append(f"counts.{field}: {value} vs {getattr(many.counts, field)}")
+        report["runs"][str(d)] = problems
+    return report
+
+
+stimulus = (np.repeat(np.arange(0.0, 60.0, 3.0), 5), np.tile(np.arange(5), 20))
+reports = [compare("coba", coba(400, seed=1), 60.0, [2, 4]),
+           compare("brunel", build(5.0, 2.0, scale=0.1), 60.0, [3, 4]),
+           compare("coba_stdp", coba(400, seed=1, stdp=True), 60.0, [2, 3]),
+           compare("mixed", mixed(), 60.0, [2, 4], input_spikes={"stimulus": stimulus})]
+print("REPORT " + json.dumps(reports))
+'''
+
+
+def run_worker(code: str, devices: int = 4, timeout: int = 600) -> list:
+    env = {**os.environ, "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}", "JAX_PLATFORMS": "cpu"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, done.stderr[-4000:]
+    line = next(line for line in done.stdout.splitlines() if line.startswith("REPORT "))
+    return json.loads(line[len("REPORT "):])
+
+
+@pytest.fixture(scope="module")
+def reports():
+    return {r["label"]: r for r in run_worker(WORKER)}
+
+
+@pytest.mark.parametrize("label", ["coba", "brunel", "coba_stdp", "mixed"])
+def test_sharded_runs_equal_one_device(reports, label):
+    report = reports[label]
+    assert sum(report["spikes"].values()) > 100, report["spikes"]  # the networks are active
+    for devices, problems in report["runs"].items():
+        assert problems == [], f"{label} on {devices} devices: {problems}"
+
+
+def test_bad_device_counts_are_refused():
+    code = r'''
+import spikenet as sn
+from experiments.networks import coba
+net = coba(100, seed=1)
+for bad in (0, 5, "two", 2.5, True):
+    try:
+        net.compile(devices=bad)
+    except sn.SpikenetError as error:
+        print("REFUSED", str(error).splitlines()[0])
+    else:
+        print("ACCEPTED", bad)
+try:
+    net.compile(engine="dense", devices=2)
+except sn.SpikenetError as error:
+    print("REFUSED", str(error).splitlines()[0])
+print("REPORT []")
+'''
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=4", "JAX_PLATFORMS": "cpu"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [line for line in done.stdout.splitlines() if line.startswith(("REFUSED", "ACCEPTED"))]
+    assert len(lines) == 6 and all(line.startswith("REFUSED") for line in lines), lines
+    assert "devices must be in [1, 4]" in lines[0] and "engine must be 'event'" in lines[-1]
