@@ -12,7 +12,11 @@ Examples
 --------
 ``spikenet list`` · ``spikenet run energy_vs_dense --quick`` · ``spikenet run coba --help`` ·
 ``spikenet energy results/coba/<timestamp> --chip loihi`` · ``spikenet validate`` ·
-``spikenet chips loihi``
+``spikenet chips loihi`` ·
+``spikenet energy --nir model.nir --dt 1 --input input.npz`` (bring your own network: a NIR graph run on
+the samples of ``input.npz`` and priced on every chip and, as its dense twin, on every dense device;
+here bad input — a missing or unreadable file, an npz without ``spikes``, wrong shapes, values other
+than 0/1, dt out of range, a graph that cannot be imported — exits 2 with one line naming it)
 """
 
 from __future__ import annotations
@@ -66,6 +70,8 @@ EXPERIMENTS = {
     "izhikevich2007_network": Experiment("experiments.izhikevich2007_network", "Izhikevich (2007) Fig. 1: daspnet.m network, one rewarded synapse grows"),
     "eprop_pattern": Experiment("experiments.eprop_pattern", "e-prop on the Bellec 2020 pattern-generation task"),
     "rate_rules": Experiment("experiments.rate_rules", "Oja, GHA, BCM and homeostasis under their reference protocols"),
+    "nir_conv_example": Experiment("experiments.nir_conv_example",
+                                   "bring your own network: a small conv SNN as NIR, priced on every chip vs its dense twin"),
 }
 # repricing.json (energy_vs_dense folders) may only name these builders.
 REPRICING_BUILDERS = ("experiments.energy_vs_dense:repricing_network",)
@@ -307,6 +313,55 @@ def show_chip(name: str, as_json: bool) -> int:
     return 0
 
 
+NIR_ONLY_OPTIONS = {"dt": "--dt", "input": "--input", "time_unit": "--time-unit", "spike_input": "--spike-input",
+                    "output": "--output", "out": "--out", "no_progress": "--no-progress"}
+
+
+def energy_command(energy_parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """``spikenet energy``: re-price a run folder (RUN_DIR --chip NAME) or price a NIR network (--nir)."""
+    if args.nir is None:
+        given = [flag for key, flag in NIR_ONLY_OPTIONS.items() if getattr(args, key) not in (None, False)]
+        if given:
+            energy_parser.error(f"{', '.join(given)} go{'es' if len(given) == 1 else ''} with --nir MODEL.nir")
+        missing = [name for name, value in (("run_dir", args.run_dir), ("--chip", args.chip)) if value is None]
+        if missing:
+            energy_parser.error(f"the following arguments are required: {', '.join(missing)} (or --nir MODEL.nir)")
+        return reprice(args.run_dir, args.chip, args.json, args.regime)
+    if args.run_dir is not None or args.chip is not None:
+        energy_parser.error("--nir prices the network on every chip and dense device: give it without RUN_DIR and --chip")
+    missing = [flag for flag, value in (("--dt", args.dt), ("--input", args.input)) if value is None]
+    if missing:
+        energy_parser.error(f"--nir needs {' and '.join(missing)}")
+    return price_nir(args)
+
+
+def price_nir(args: argparse.Namespace) -> int:
+    """``spikenet energy --nir MODEL.nir --dt MS --input INPUT.npz``: :func:`experiments.nir_energy.run`, then the table.
+
+    Bad input (a missing or unreadable file, an npz without ``spikes``, wrong shapes, values other
+    than 0/1, dt out of range, a graph spikenet cannot import) exits 2 with one line naming it."""
+    from experiments import nir_energy
+
+    notes: list[str] = []
+    regimes = (args.regime,) if args.regime else nir_energy.REGIMES
+    try:
+        summary = nir_energy.run(args.nir, args.dt, args.input, time_unit=args.time_unit or "s", spike_input=args.spike_input,
+                                 regimes=regimes, out=args.out, output=args.output,
+                                 progress=False if args.no_progress else None, notes=notes,
+                                 options={k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()})
+    except nir_energy.NIRInputError as error:
+        raise UsageError(str(error)) from None
+    for note in notes:
+        print(f"spikenet: note: {note}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+        return 0
+    print(nir_energy.format_table(summary))
+    print(f"wrote {summary['out']} (nir_energy.json, energy_reports.json, energy_per_inference.png; "
+          f"re-price later with: spikenet energy {summary['out']} --chip NAME)")
+    return 0
+
+
 def list_all() -> int:
     import hardware
 
@@ -328,15 +383,42 @@ def build_parser() -> argparse.ArgumentParser:
                               description="Run an experiment; `spikenet run NAME --help` shows its options.")
     run.add_argument("name", nargs="?", help=f"one of: {_names(EXPERIMENTS)}")
     run.add_argument("--results", type=Path, default=Path("results"), help=argparse.SUPPRESS)
-    energy = commands.add_parser("energy", help="re-price a saved run on a chip (no simulation)",
-                                 description="Re-price a saved run's activity counts on another chip.")
-    energy.add_argument("run_dir", type=Path, help="a run folder with activity_counts.json (or repricing.json), "
-                                                   "e.g. results/coba/<timestamp>")
-    energy.add_argument("--chip", required=True, help="chip preset (spikenet list)")
+    energy = commands.add_parser(
+        "energy", help="re-price a saved run on a chip, or price a NIR network on every chip and dense device",
+        usage="spikenet energy RUN_DIR --chip NAME [--regime R] [--json]\n"
+              "       spikenet energy --nir MODEL.nir --dt MS --input INPUT.npz [--time-unit s|ms] "
+              "[--spike-input step|dirac] [--regime R] [--output NODE] [--out DIR] [--no-progress] [--json]",
+        description="Re-price a saved run's activity counts on another chip (RUN_DIR --chip NAME), or bring your own "
+                    "network: import a NIR graph, run it on the samples of INPUT.npz and price one inference on every "
+                    "chip it fits on and, as its dense twin (the same layers run as an ANN), on every dense device "
+                    "(--nir; see experiments.nir_energy).")
+    energy.add_argument("run_dir", type=Path, nargs="?", default=None,
+                        help="a run folder with activity_counts.json (or repricing.json), e.g. results/coba/<timestamp>")
+    energy.add_argument("--chip", default=None, help="chip preset (spikenet list); required with RUN_DIR")
     energy.add_argument("--regime", choices=("latency", "throughput", "real_time"), default=None,
                         help="how wall time (and with it static energy) is set; default: the chip's native regime "
-                             "(real time for TrueNorth, SpiNNaker, ODIN; latency otherwise). See hardware.regimes")
-    energy.add_argument("--json", action="store_true", help="print the reports as JSON (label -> EnergyReport)")
+                             "(real time for TrueNorth, SpiNNaker, ODIN; latency otherwise); with --nir: all three. "
+                             "See hardware.regimes")
+    energy.add_argument("--json", action="store_true", help="print the reports as JSON (label -> EnergyReport; "
+                                                            "with --nir: the summary written to nir_energy.json)")
+    nir_options = energy.add_argument_group("bring your own network (NIR)")
+    nir_options.add_argument("--nir", type=Path, default=None, metavar="MODEL.nir", help="a NIR graph (HDF5) to import and price")
+    nir_options.add_argument("--dt", type=float, default=None, metavar="MS",
+                             help="time step in ms (NIR graphs do not store it); one step per row of INPUT.npz")
+    nir_options.add_argument("--input", type=Path, default=None, metavar="INPUT.npz",
+                             help="'spikes': 0/1 of shape (samples, T, *input shape) or (T, *input shape); "
+                                  "optional 'labels': (samples,) class indices (accuracy is then reported)")
+    nir_options.add_argument("--time-unit", choices=("s", "ms"), default=None,
+                             help="unit of the graph's time constants and delays (default s: snnTorch, Norse, Sinabs)")
+    nir_options.add_argument("--spike-input", choices=("step", "dirac"), default=None,
+                             help="how a spike acts: a current held over one step, or a Dirac jump "
+                                  "(default: the graph's metadata, else step; see spikenet.nir)")
+    nir_options.add_argument("--output", default=None, metavar="NODE",
+                             help="the Output node whose summed value gives the prediction (needed when there are several)")
+    nir_options.add_argument("--out", type=Path, default=None, metavar="DIR",
+                             help="folder for the results (default: results/nir_energy/<UTC timestamp>/)")
+    nir_options.add_argument("--no-progress", action="store_true", help="no progress bar (shown above 20,000 steps)")
+    parser.energy_parser = energy
     validate_parser = commands.add_parser("validate", help="Brian2 parity tests with a tolerance report",
                                           description="Run the Brian2 parity tests (pytest) and print a report.")
     validate_parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent,
@@ -365,7 +447,7 @@ def dispatch(argv: list[str]) -> int:
     if args.command == "list":
         return list_all()
     if args.command == "energy":
-        return reprice(args.run_dir, args.chip, args.json, args.regime)
+        return energy_command(parser.energy_parser, args)
     if args.command == "validate":
         return validate(args.root, [])
     return show_chip(args.name, args.json)

@@ -18,7 +18,8 @@ from hardware.analog_noise import PerturbedWeights, adc_quantise, perturb_networ
 from hardware.chip import ChipModel, chip_from_dict, load_chip
 from hardware.coefficients import Coefficient, HardwareModelError
 from hardware.crossbar import CrossbarMapping, map_crossbars
-from hardware.dense import DenseBaseline, ann_workload, clock_driven_workload, dense_baseline, neurobench_ops
+from hardware.dense import (DenseBaseline, DenseLayer, ann_workload, clock_driven_workload, dense_baseline, layer_workload,
+                            neurobench_ops, nir_twin_workload)
 from hardware.energy import estimate, footprint, latency_wall_s
 from hardware.pricing import check_counts
 from hardware.regimes import REGIMES
@@ -28,9 +29,9 @@ from hardware.quantisation import QuantisationReport, quantise_weights
 from hardware.report import EnergyReport, EnergyTerm
 
 __all__ = [
-    "ChipModel", "Coefficient", "CrossbarMapping", "DenseBaseline", "EnergyReport", "EnergyTerm",
+    "ChipModel", "Coefficient", "CrossbarMapping", "DenseBaseline", "DenseLayer", "EnergyReport", "EnergyTerm",
     "HardwareModelError", "Mapping", "PerturbedWeights", "QuantisationReport", "adc_quantise", "ann_workload",
     "REGIMES", "available_chips", "check_counts", "footprint", "latency_wall_s", "chip_from_dict", "clock_driven_workload", "dense_baseline", "estimate",
-    "get_chip", "load_chip", "map_crossbars", "map_network", "neurobench_ops", "perturb_network_weights",
+    "get_chip", "layer_workload", "load_chip", "map_crossbars", "map_network", "neurobench_ops", "nir_twin_workload", "perturb_network_weights",
     "perturb_weights", "quantise_weights", "with_weights",
 ]

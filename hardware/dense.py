@@ -6,6 +6,10 @@ Two dense workloads are built from a network's structure:
   step, one kernel per projection plus one for the neuron update; MACs = synapses per pass.
 * **equivalent ANN**: one forward pass per inference, one kernel per projection (layer).
 
+A network imported from NIR has a truer twin, its own layers run as an ANN
+(:func:`nir_twin_workload`: a convolution reads its shared kernel once and costs a MAC per output
+position and tap); :func:`layer_workload` builds such a workload from any list of layers.
+
 A workload is priced on a dense device in a regime (:mod:`hardware.regimes`), by one roofline
 model for every device. Per pass (``k`` kernels, ``m`` MACs, ``w`` weight bytes, ``a``
 activation bytes), at batch ``B``:
@@ -101,6 +105,119 @@ def mlp_workload(layer_sizes: list[int], weight_bits: int, inferences: int = 1) 
     name = "MLP " + "-".join(str(n) for n in layer_sizes)
     return DenseWorkload(name, macs * inferences, macs * weight_bits / 8.0 * inferences,
                          2 * sum(layer_sizes) * weight_bits / 8.0 * inferences, inferences, len(layer_sizes) - 1)
+
+
+@dataclass(frozen=True)
+class DenseLayer:
+    """One layer of a dense (ANN) forward pass, for :func:`layer_workload`.
+
+    Attributes
+    ----------
+    name : str
+    macs : int
+        Multiply-accumulates of one pass (a pooling layer's additions count as MACs).
+    weights : int
+        Weight values read in one pass: a convolution's kernel once, not once per position
+        (biases are not counted, as in :func:`mlp_workload`); 0 for pooling and reshapes.
+    outputs : int
+        Activation values the layer writes; 0 for a reshape (e.g. NIR ``Flatten``), which moves nothing.
+    """
+
+    name: str
+    macs: int
+    weights: int
+    outputs: int
+
+
+def layer_workload(layers: list[DenseLayer], input_values: int, weight_bits: int, inferences: int = 1,
+                   name: str = "ANN") -> DenseWorkload:
+    """A feed-forward ANN given layer by layer, one pass per inference.
+
+    MACs = the layers' MACs; weight bytes = their weights x ``weight_bits`` / 8; activation bytes =
+    2 x (``input_values`` + every layer's outputs) x ``weight_bits`` / 8 (each activation written
+    once and read once); one kernel per layer that does arithmetic (MACs > 0). For
+    ``[DenseLayer(.., a * b, a * b, b), ...]`` this is exactly :func:`mlp_workload`'s accounting.
+    """
+    if not layers or any(int(layer.macs) < 0 or int(layer.weights) < 0 or int(layer.outputs) < 0 for layer in layers):
+        raise HardwareModelError(f"layer_workload needs at least one layer with non-negative counts; got {layers!r}")
+    if int(input_values) < 0:
+        raise HardwareModelError(f"input_values must be >= 0; got {input_values!r}")
+    macs = sum(int(layer.macs) for layer in layers)
+    weights = sum(int(layer.weights) for layer in layers)
+    activations = int(input_values) + sum(int(layer.outputs) for layer in layers)
+    bytes_per_value = weight_bits / 8.0
+    kernels = max(1, sum(1 for layer in layers if layer.macs > 0))
+    return DenseWorkload(name, macs * inferences, weights * bytes_per_value * inferences,
+                         2 * activations * bytes_per_value * inferences, inferences, kernels)
+
+
+def _nir_node(graph: Any, name: str) -> Any:
+    """The node of a (nested) NIR graph under its flattened name (``sub.node`` inside subgraph ``sub``)."""
+    nodes = getattr(graph, "nodes", {})
+    if name in nodes:
+        return nodes[name]
+    for key, node in nodes.items():
+        if isinstance(getattr(node, "nodes", None), dict) and name.startswith(f"{key}."):
+            found = _nir_node(node, name[len(key) + 1:])
+            if found is not None:
+                return found
+    return None
+
+
+def nir_twin_layers(network: Any) -> tuple[list[DenseLayer], int]:
+    """The dense twin of a network imported by :func:`spikenet.nir.from_nir`: its linear NIR nodes
+    (``Affine``, ``Linear``, ``Scale``, ``Conv1d``/``Conv2d``, ``SumPool2d``/``AvgPool2d``,
+    ``Flatten``; ``network.nir.layers``) as dense layers, and the number of input values.
+
+    MACs are the import's ``dense_macs`` (a convolution over every output position, padding
+    included; a pool's additions); weights are the node's weight tensor (a convolution's kernel,
+    shared over positions); outputs are ``weight.shape[0]`` (Affine/Linear), the scale's size, or
+    ``dense_macs`` divided by the MACs of one output value (convolutions: ``C_in/groups x kernel``;
+    pools: the window). The neuron nodes become the ANN's activation functions (priced as the
+    activations they write, no arithmetic).
+    """
+    import numpy as np
+
+    info = getattr(network, "nir", None)
+    if info is None or not hasattr(info, "layers"):
+        raise HardwareModelError("nir_twin_layers takes a network imported by spikenet.nir.from_nir (it has no .nir record)")
+    layers = []
+    for entry in info.layers:
+        name, kind, macs = str(entry["node"]), str(entry["type"]), int(entry["dense_macs"])
+        node = _nir_node(info.graph, name)
+        if "weights" in entry and "outputs" in entry:
+            weights, outputs = int(entry["weights"]), int(entry["outputs"])
+        elif kind == "Flatten":
+            weights, outputs = 0, 0
+        elif node is None:
+            raise HardwareModelError(f"NIR layer {name!r} ({kind}) is not a node of the imported graph")
+        elif kind in ("Affine", "Linear"):
+            weight = np.asarray(node.weight)
+            weights, outputs = int(weight.size), int(weight.shape[0])
+        elif kind == "Scale":
+            weights = outputs = int(np.asarray(node.scale).size)
+        elif kind in ("Conv1d", "Conv2d"):
+            weight = np.asarray(node.weight)
+            weights, outputs = int(weight.size), macs // max(1, int(np.prod(weight.shape[1:])))
+        elif kind in ("SumPool2d", "AvgPool2d"):
+            kernel = np.atleast_1d(np.asarray(node.kernel_size)).astype(np.int64)
+            window = int(np.prod(np.broadcast_to(kernel, (2,))))
+            weights, outputs = 0, macs // max(1, window)
+        else:
+            raise HardwareModelError(f"NIR layer {name!r} has type {kind!r}, which has no dense twin here")
+        layers.append(DenseLayer(f"{kind} {name!r}", macs, weights, outputs))
+    inputs = sum(int(np.prod(shape)) for shape in info.inputs.values())
+    return layers, inputs
+
+
+def nir_twin_workload(network: Any, weight_bits: int, inferences: int = 1) -> DenseWorkload:
+    """The dense twin of an imported NIR network as a workload (:func:`nir_twin_layers`,
+    :func:`layer_workload`): the same Affine/Conv/pool layers run as an ANN, one forward pass per
+    inference, MACs = the sum of ``network.nir.layers[i]["dense_macs"]``."""
+    layers, inputs = nir_twin_layers(network)
+    if not layers:
+        raise HardwareModelError("the imported NIR graph has no linear (Affine, Linear, Scale, Conv, pool) node: no dense twin")
+    return layer_workload(layers, inputs, weight_bits, inferences, name=f"ANN twin of the NIR graph ({len(layers)} layers)")
 
 
 def neurobench_ops(network: Any, counts: Any) -> dict[str, float]:

@@ -651,7 +651,9 @@ def from_nir(graph_or_path: Any, dt: float, *, time_unit: str = "s", spike_input
             continue
         terms = [(source, delay, matrix) for source, delay, matrix in readout_terms.get(name, [])]
         outputs[name] = OutputReadout(name, tuple(shape_in[name]), terms, constants.get(name, np.zeros(int(np.prod(shape_in[name])))))
-    layers = [{"node": name, "type": _type_name(flat.nodes[name]), "dense_macs": item.dense_macs, "synapses": int(item.matrix.nnz)}
+    layers = [{"node": name, "type": _type_name(flat.nodes[name]), "dense_macs": item.dense_macs, "synapses": int(item.matrix.nnz),
+               "weights": _weight_count(flat.nodes[name]),
+               "outputs": 0 if _type_name(flat.nodes[name]) == "Flatten" else int(np.prod(shape_out[name]))}  # Flatten moves nothing
               for name, item in linear.items() if flat.kinds[name] == "linear"]
     net.nir = NIRImport(
         dt=dt, time_unit=time_unit, spike_input=spike_input, reset_mode=reset_mode,
@@ -660,6 +662,15 @@ def from_nir(graph_or_path: Any, dt: float, *, time_unit: str = "s", spike_input
         spiking={n: (flat.kinds[n] == "input" or conversions[n].spiking) for n in emitters}, layers=layers,
         projections=projections, graph=graph, weights_at_import={p.name: p.weights.copy() for p in net.projections})
     return net
+
+
+def _weight_count(node: Any) -> int:
+    """Parameters a dense (ANN) execution of a linear node reads: its weight tensor (biases not counted)."""
+    for field_name in ("weight", "scale"):
+        value = getattr(node, field_name, None)
+        if value is not None:
+            return int(np.asarray(value).size)
+    return 0
 
 
 def _compose(flat: _Graph, linear: dict[str, _Linear], emitters: list[str], sizes: dict[str, int]):

@@ -44,7 +44,6 @@ from spikenet.engine.result import Result
 from spikenet.engine.runner import bytes_per_step, new_counts, progress_bar, resolve_monitors, shapes_of, timed_compile
 from spikenet.engine.state import to_carry
 from spikenet.network import Network
-from spikenet.progress import ProgressBar  # noqa: F401  (re-exported for type hints in docs)
 from spikenet.propagation import unpack_spikes
 from spikenet.validation import SimulationError, SpikenetError, steps_from_duration
 
