@@ -78,11 +78,25 @@ def compare(label, net, duration, devices, input_spikes=None):
     return report
 
 
+def resumed(net):
+    monitor = [sn.SpikeMonitor("exc")]
+    one = net.run(60.0, monitors=monitor, precision="float64", progress=False, seed=5)
+    compiled = net.compile(precision="float64", devices=2)
+    first = compiled.run(30.0, monitors=monitor, seed=5, progress=False)
+    second = compiled.run(30.0, monitors=monitor, seed=5, progress=False, resume=first)
+    joined = [np.concatenate([first.spikes["exc"][k], second.spikes["exc"][k]]) for k in (0, 1)]
+    same = all(np.array_equal(joined[k], one.spikes["exc"][k]) for k in (0, 1))
+    events = first.counts.synaptic_events["exc->exc"] + second.counts.synaptic_events["exc->exc"]
+    problems = [] if same and events == one.counts.synaptic_events["exc->exc"] else ["resumed run differs"]
+    return {"label": "resume", "spikes": {"exc": int(len(one.spikes["exc"][0]))}, "runs": {"2": problems}}
+
+
 stimulus = (np.repeat(np.arange(0.0, 60.0, 3.0), 5), np.tile(np.arange(5), 20))
 reports = [compare("coba", coba(400, seed=1), 60.0, [2, 4]),
            compare("brunel", build(5.0, 2.0, scale=0.1), 60.0, [3, 4]),
            compare("coba_stdp", coba(400, seed=1, stdp=True), 60.0, [2, 3]),
-           compare("mixed", mixed(), 60.0, [2, 4], input_spikes={"stimulus": stimulus})]
+           compare("mixed", mixed(), 60.0, [2, 4], input_spikes={"stimulus": stimulus}),
+           resumed(coba(400, seed=1, stdp=True))]
 print("REPORT " + json.dumps(reports))
 '''
 
@@ -100,7 +114,7 @@ def reports():
     return {r["label"]: r for r in run_worker(WORKER)}
 
 
-@pytest.mark.parametrize("label", ["coba", "brunel", "coba_stdp", "mixed"])
+@pytest.mark.parametrize("label", ["coba", "brunel", "coba_stdp", "mixed", "resume"])
 def test_sharded_runs_equal_one_device(reports, label):
     report = reports[label]
     assert sum(report["spikes"].values()) > 100, report["spikes"]  # the networks are active

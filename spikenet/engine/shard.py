@@ -19,7 +19,8 @@ Shapes. The shards' compiled steps must be one program: row tables, delay rings 
 arenas are padded to the widest shard (:class:`~spikenet.engine.layout.Layout` ``floors``), and
 static groups keep a single ELL (no degree buckets).
 
-Not (yet) supported with devices: the dense engine, ``resume``, ``parameters`` overrides,
+``resume=`` continues a run of the same sharded network. Not (yet) supported with devices: the
+dense engine, ``parameters`` overrides,
 ``run_seeds``/``run_sweep``; exchange is per step (the min-delay window of NEST is not used).
 """
 
@@ -183,6 +184,19 @@ def _floors(compiled: list[CompiledNetwork]) -> dict:
     return floors
 
 
+@dataclass
+class ShardedState:
+    """The state of every shard at the end of a sharded run (``Result.final_state``); pass the
+    Result (or this) as ``resume=`` to continue on the same compiled network."""
+
+    carry: Any
+    owner: Any = field(repr=False)
+
+    @property
+    def t(self) -> int:
+        return int(np.asarray(self.carry["t"])[0])
+
+
 def _stack(trees: list) -> Any:
     return jax.tree_util.tree_map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *trees)
 
@@ -251,9 +265,26 @@ class ShardedCompiledNetwork:
         """The shard networks' common layout (shard 0's)."""
         return self.shards[0].layout
 
-    def _sharding(self, tree: Any) -> Any:
-        sharding = jax.sharding.NamedSharding(self.mesh, jax.sharding.PartitionSpec(AXIS))
-        return jax.tree_util.tree_map(lambda x: jax.device_put(x, sharding), tree)
+    def _sharding(self, tree: Any, spec: Any = None) -> Any:
+        """Host arrays as global arrays split over the mesh along their first axis (``spec`` None),
+        or replicated (``spec`` = PartitionSpec()); with several processes each one places only
+        the parts of its own devices (every process holds the whole host array)."""
+        sharding = jax.sharding.NamedSharding(self.mesh, jax.sharding.PartitionSpec(AXIS) if spec is None else spec)
+
+        def place(x):
+            x = np.asarray(x)
+            return jax.make_array_from_callback(x.shape, sharding, lambda index: x[index])
+
+        return jax.tree_util.tree_map(place, tree)
+
+    @staticmethod
+    def _host(tree: Any) -> Any:
+        """Global arrays back on the host (gathered from every process when there are several)."""
+        if jax.process_count() == 1:
+            return jax.device_get(tree)
+        from jax.experimental import multihost_utils
+
+        return jax.tree_util.tree_map(np.asarray, multihost_utils.process_allgather(tree, tiled=True))
 
     def run(self, duration: float, seed: int = 0, monitors: Sequence[Any] = (), chunk_steps: int | None = None,
             progress: bool | None = None, input_spikes: dict | None = None, modulator: dict | None = None,
@@ -263,8 +294,12 @@ class ShardedCompiledNetwork:
         those of the whole network, in its neuron and synapse order."""
         from spikenet.validation import check_seed
 
-        if resume is not None or parameters is not None:
-            raise SpikenetError("resume= and parameters= are not supported with devices yet; run on one device")
+        if parameters is not None:
+            raise SpikenetError("parameters= is not supported with devices yet; run on one device")
+        start_state = getattr(resume, "final_state", resume)
+        if resume is not None and not (isinstance(start_state, ShardedState) and start_state.owner is self):
+            raise SpikenetError("resume= takes a Result (or its final_state) of an earlier run of this same sharded network")
+        start_step = 0 if resume is None else start_state.t
         check_seed("seed", seed)
         network, shard0 = self.network, self.shards[0]
         n_steps = steps_from_duration("duration", duration, self.dt)
@@ -274,7 +309,9 @@ class ShardedCompiledNetwork:
         recorded_states = tuple((m.population, v) for m in state_monitors for v in m.variables)
         state_records = tuple((p, v, tuple(range(self.local[p] if p in self.local else network.populations[p].size)))
                               for p, v in recorded_states)
-        host_spikes, host_modulator = inputs.check_run_inputs(shard0.layout, input_spikes or {}, modulator or {}, 0, n_steps)
+        if start_step + n_steps >= 2**31 - 1:
+            raise SpikenetError(f"duration too long: {start_step + n_steps} steps exceed the int32 step counter")
+        host_spikes, host_modulator = inputs.check_run_inputs(shard0.layout, input_spikes or {}, modulator or {}, start_step, n_steps)
         chunk_steps = plan_chunks(n_steps, every, bytes_per_step(shard0.layout, record_words, state_records, every), chunk_steps)
         plan = self.plans[0]
         global_layout = SimpleNamespace(dt=self.dt, populations=list(network.populations.values()), network=network,
@@ -287,39 +324,44 @@ class ShardedCompiledNetwork:
             if self._device_arguments is None:
                 self._device_arguments = self._sharding(_stack(self.arguments))
             arguments = self._device_arguments
-            carry = self._sharding(_stack([to_carry(c.starting_state(c.base_values, None)) for c in self.shards]))
-            key = jax.random.PRNGKey(seed)
+            if resume is None:
+                carry = self._sharding(_stack([to_carry(c.starting_state(c.base_values, None)) for c in self.shards]))
+            else:
+                carry = self._sharding(start_state.carry)
+            key = self._sharding(np.asarray(jax.random.PRNGKey(seed)), jax.sharding.PartitionSpec())
             bar = progress_bar(n_steps, progress)
             compile_seconds = run_seconds = 0.0
             done = 0
             while done < n_steps:
                 length = min(chunk_steps, n_steps - done)
                 function = chunk_function(plan, length, every, record_words, state_records, None, mesh=self.mesh)
-                rasters = jax.tree_util.tree_map(jnp.asarray, inputs.rasters(shard0.layout, done, length, host_spikes, host_modulator))
+                rasters = inputs.rasters(shard0.layout, start_step + done, length, host_spikes, host_modulator)
+                rasters = self._sharding(rasters, jax.sharding.PartitionSpec())
                 cache_key = (plan.signature, length, every, record_words, state_records, shapes_of(arguments))
                 executable, seconds = timed_compile(self.compiled_chunks, cache_key, function, carry, rasters, arguments, key)
                 compile_seconds += seconds
                 t0 = time.perf_counter()
                 carry, outputs = executable(carry, rasters, arguments, key)
                 recorded, outputs = outputs if state_records else ((), outputs)
-                outputs, recorded = jax.device_get(outputs), jax.device_get(recorded)
+                outputs, recorded = self._host(outputs), self._host(recorded)
                 run_seconds += time.perf_counter() - t0
-                self._check_finite(carry, done, length)
+                self._check_finite(self._host(carry["neurons"]), start_step + done, length)
                 self._accumulate(result.counts, outputs, plan)
-                self._collect(spikes, states, rates, outputs, recorded, recorded_states, done)
+                self._collect(spikes, states, rates, outputs, recorded, recorded_states, start_step + done)
                 done += length
                 bar.update(done)
             bar.close()
-            final = jax.device_get(carry)
-        result.compile_seconds, result.run_seconds, result.end_step = compile_seconds, run_seconds, n_steps
-        self._assemble(result, final, spikes, states, rates, spike_monitors, state_monitors, rate_monitors, n_steps, every)
+            final = self._host(carry)
+        result.compile_seconds, result.run_seconds, result.end_step = compile_seconds, run_seconds, start_step + n_steps
+        result.final_state = ShardedState(final, self)
+        self._assemble(result, final, spikes, states, rates, spike_monitors, state_monitors, rate_monitors, start_step, n_steps, every)
         return result
 
     # -- host side -------------------------------------------------------------------------------
-    def _check_finite(self, carry: Any, first_step: int, length: int) -> None:
-        for name, population_state in carry["neurons"].items():
+    def _check_finite(self, neurons: Any, first_step: int, length: int) -> None:
+        for name, population_state in neurons.items():
             for variable, values in population_state.items():
-                if jnp.issubdtype(values.dtype, jnp.floating) and not bool(jnp.all(jnp.isfinite(values))):
+                if np.issubdtype(values.dtype, np.floating) and not bool(np.all(np.isfinite(values))):
                     raise SimulationError(f"non-finite {variable} in population {name!r} in steps {first_step}..{first_step + length - 1}: "
                                           f"the state diverged; try a smaller dt (now {self.dt} ms) or check the parameters")
 
@@ -380,7 +422,7 @@ class ShardedCompiledNetwork:
             rates[name].append(per_shard[0] if name not in self.bounds else per_shard.sum(axis=0))
 
     def _assemble(self, result: Result, final: Any, spikes: dict, states: dict, rates: dict, spike_monitors: list,
-                  state_monitors: list, rate_monitors: list, n_steps: int, every: int) -> None:
+                  state_monitors: list, rate_monitors: list, start_step: int, n_steps: int, every: int) -> None:
         dt = self.dt
         for monitor in spike_monitors:
             chunks = spikes[monitor.population]
@@ -395,14 +437,14 @@ class ShardedCompiledNetwork:
         for monitor in state_monitors:
             stride = monitor.every // every
             indices = monitor.indices if monitor.indices is not None else np.arange(self.network.populations[monitor.population].size)
-            recorded = {"t": (np.arange(0, n_steps, every) * dt)[::stride], "indices": monitor.indices}
+            recorded = {"t": ((start_step + np.arange(0, n_steps, every)) * dt)[::stride], "indices": monitor.indices}
             for variable in monitor.variables:
                 recorded[variable] = np.concatenate(states[(monitor.population, variable)], axis=0)[::stride][:, indices]
             result.states[monitor.population] = recorded
         for monitor in rate_monitors:
             per_step = np.concatenate(rates[monitor.population])
             size = self.network.populations[monitor.population].size
-            result.rates[monitor.population] = (np.arange(n_steps) * dt, per_step / (size * dt / 1000.0))
+            result.rates[monitor.population] = ((start_step + np.arange(n_steps)) * dt, per_step / (size * dt / 1000.0))
         for name in self.plans[0].plastic:
             weights = np.zeros(next(p for p in self.network.projections if p.name == name).n_synapses)
             for d, compiled in enumerate(self.shards):
