@@ -135,8 +135,9 @@ class Layout(RowTables):
                 out.out_degrees = self._out_degrees(population, projections)
                 if plastic:
                     pass  # built after the memory check, like every group
-                elif self.engine == "event" and self.floors is None:  # shards keep one ELL per group
-                    plan = bucket_plan(out.out_degrees[:len(projections), :population.size].sum(axis=0))
+                elif self.engine == "event":
+                    # (shards keep one ELL per group: every shard's tables must have the same shapes)
+                    plan = None if self.floors is not None else bucket_plan(out.out_degrees[:len(projections), :population.size].sum(axis=0))
                     if plan is not None:
                         offsets = np.cumsum([0] + [(members.size + 1) * width for members, width in plan])
                         out.buckets = [RowBucket(members, width, int(offset)) for (members, width), offset in zip(plan, offsets)]

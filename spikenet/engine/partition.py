@@ -1,0 +1,155 @@
+"""Cutting a network into shard networks (post-side ownership); see :mod:`spikenet.engine.shard`.
+
+Every neuron population is cut into one contiguous slice per shard, balancing 1 + in-degree per
+neuron; a shard network holds its slices (padded to one length per population), every spike
+source in full, and a ghost source per neuron population from which its incoming synapses hang.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import jax
+import numpy as np
+
+from spikenet.connectivity import FromIndices
+from spikenet.engine.compiled import CompiledNetwork
+from spikenet.network import Network
+from spikenet.validation import SpikenetError
+
+AXIS = "shards"
+GHOST_SUFFIX = "__all"
+
+
+@dataclass(frozen=True, eq=False)
+class GhostSource:
+    """The whole of a sharded population, as seen by one shard: its spikes come from the exchange."""
+
+    owner: str
+    is_source = True
+
+    def validate(self, size: int, dt: float) -> None:
+        return None
+
+
+@dataclass
+class ShardPlan:
+    """What the step of a shard network needs to exchange spikes (see :func:`spikenet.engine.step.exchange_spikes`)."""
+
+    axis: str
+    owned: list[str]
+    ghosts: dict[str, tuple[str, np.ndarray]]     # ghost -> (owned slice, global neuron -> flat index over shards)
+    external_sizes: dict[int, int] = field(default_factory=dict)  # PoissonInput k -> whole population size
+
+
+def resolve_devices(devices: Any) -> list:
+    """``devices``: a number of devices (the first ones of ``jax.devices()``), a list of devices or a Mesh."""
+    if isinstance(devices, jax.sharding.Mesh):
+        return list(np.asarray(devices.devices).ravel())
+    if isinstance(devices, (int, np.integer)) and not isinstance(devices, bool):
+        available = jax.devices()
+        if not 1 <= devices <= len(available):
+            raise SpikenetError(
+                f"devices must be in [1, {len(available)}] (the {jax.default_backend()} devices JAX sees); got {devices}. "
+                f"For several CPU devices set XLA_FLAGS=--xla_force_host_platform_device_count=N before importing jax")
+        return available[:int(devices)]
+    if isinstance(devices, (list, tuple)) and devices and all(hasattr(d, "platform") for d in devices):
+        return list(devices)
+    raise SpikenetError(f"devices must be a positive number of devices, a list of jax devices or a jax.sharding.Mesh; got {devices!r}")
+
+
+def partition(network: Network, shards: int) -> dict[str, np.ndarray]:
+    """Slice boundaries (shards + 1,) of every neuron population: contiguous slices of about equal
+    weight, a neuron weighing 1 + its in-degree (synapses balance, neurons break ties)."""
+    bounds = {}
+    for population in network.populations.values():
+        if population.is_source:
+            continue
+        weight = np.ones(population.size, dtype=np.float64)
+        for projection in network.projections:
+            if projection.post is population and projection.n_synapses:
+                weight += np.bincount(projection.synapses.post, minlength=population.size)
+        cumulative = np.concatenate([[0.0], np.cumsum(weight)])
+        targets = cumulative[-1] * np.arange(1, shards) / shards
+        inner = np.searchsorted(cumulative, targets, side="left")
+        bounds[population.name] = np.concatenate([[0], np.clip(inner, 0, population.size), [population.size]]).astype(np.int64)
+    return bounds
+
+
+def _padded(values: np.ndarray, start: int, stop: int, length: int, fill: Any = None) -> np.ndarray:
+    """values[start:stop] (along axis -1) padded to ``length`` with ``fill`` (default: a value of the slice)."""
+    part = np.asarray(values)[..., start:stop]
+    if fill is None:
+        fill = part[..., :1] if part.shape[-1] else np.asarray(values)[..., :1]
+    pad = np.broadcast_to(np.asarray(fill), part.shape[:-1] + (length - part.shape[-1],))
+    return np.concatenate([part, pad.astype(part.dtype)], axis=-1)
+
+
+def _sliced_model(model: Any, size: int, start: int, stop: int, length: int) -> Any:
+    """The model with its per-neuron parameter arrays (shape (size,)) cut to the slice and padded."""
+    if not dataclasses.is_dataclass(model):
+        return model
+    changes = {}
+    for f in dataclasses.fields(model):
+        value = getattr(model, f.name)
+        if isinstance(value, (np.ndarray, list, tuple)) and np.ndim(value) == 1 and len(value) == size and size > 1:
+            changes[f.name] = _padded(np.asarray(value), start, stop, length)
+    return dataclasses.replace(model, **changes) if changes else model
+
+
+def shard_network(network: Network, shard: int, bounds: dict[str, np.ndarray], local: dict[str, int]) -> tuple[Network, dict]:
+    """Shard ``shard``'s network and, per projection, the global synapse numbers it holds (in its order)."""
+    sub = Network(dt=network.dt, seed=network.seed)
+    kept: dict[str, np.ndarray] = {}
+    for population in network.populations.values():
+        if population.is_source:
+            sub._add_population(population.name, population.size, population.model)
+            continue
+        start, stop = (int(x) for x in bounds[population.name][shard:shard + 2])
+        length = local[population.name]
+        added = sub.population(population.name, length, _sliced_model(population.model, population.size, start, stop, length))
+        for variable, values in population.initial.items():
+            added.initial[variable] = _padded(np.asarray(values), start, stop, length)
+    for population in network.populations.values():
+        if not population.is_source and any(p.pre is population for p in network.projections):
+            sub._add_population(population.name + GHOST_SUFFIX, population.size, GhostSource(population.name))
+    for projection in network.projections:
+        post = projection.post
+        start, stop = (int(x) for x in bounds[post.name][shard:shard + 2])
+        chosen = np.flatnonzero((projection.synapses.post >= start) & (projection.synapses.post < stop))
+        kept[projection.name] = chosen
+        pre_name = projection.pre.name if projection.pre.is_source else projection.pre.name + GHOST_SUFFIX
+        sub.connect(sub.populations[pre_name], sub.populations[post.name],
+                    FromIndices(projection.synapses.pre[chosen].astype(np.int64), projection.synapses.post[chosen].astype(np.int64) - start),
+                    synapse=projection.synapse, weight=projection.weights[chosen], delay=projection.delay_steps[chosen] * network.dt,
+                    name=projection.name, plasticity=projection.plasticity)
+    for current in network.currents:
+        name = current.population.name
+        start, stop = (int(x) for x in bounds[name][shard:shard + 2])
+        sub.current(sub.populations[name], _padded(np.asarray(current.values), start, stop, local[name], fill=0.0),
+                    dt_values=current.dt_values)
+    for drive in network.poisson_inputs:
+        sub.poisson_input(sub.populations[drive.population.name], drive.n_sources, drive.rate, drive.weight, drive.synapse)
+    return sub, kept
+
+
+def _floors(compiled: list[CompiledNetwork]) -> dict:
+    """The largest ring, row widths and fused spans over the shards (every shard is padded to them)."""
+    floors: dict = {"ring": max(c.layout.ring_slots for c in compiled)}
+    groups = [c.layout.outgoing for c in compiled]
+    if len({len(g) for g in groups}) != 1:
+        raise SpikenetError("internal: the shard networks have different row groups")  # pragma: no cover
+    for outs in zip(*groups):
+        name = outs[0].name
+        floors[("width", name)] = max(o.width for o in outs)
+        floors[("delayed", name)] = any(o.delayed for o in outs)
+        if outs[0].plastic:
+            floors[("width_in", name)] = max(o.column_slots.shape[1] for o in outs)
+            fused = [o for o in outs if o.fused is not None]
+            if fused:
+                floors[("span", name)] = (min(o.static_span[0] for o in fused), max(o.static_span[1] for o in fused))
+        if outs[0].fused is not None or outs[0].fused_into is not None:
+            pass
+    return floors
