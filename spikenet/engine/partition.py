@@ -40,7 +40,7 @@ class ShardPlan:
 
     axis: str
     owned: list[str]
-    ghosts: dict[str, tuple[str, np.ndarray]]     # ghost -> (owned slice, global neuron -> flat index over shards)
+    ghosts: dict[str, str]                        # ghost -> the owned population it mirrors
     external_sizes: dict[int, int] = field(default_factory=dict)  # PoissonInput k -> whole population size
 
 
@@ -76,6 +76,20 @@ def partition(network: Network, shards: int) -> dict[str, np.ndarray]:
         inner = np.searchsorted(cumulative, targets, side="left")
         bounds[population.name] = np.concatenate([[0], np.clip(inner, 0, population.size), [population.size]]).astype(np.int64)
     return bounds
+
+
+def local_sizes(bounds: dict[str, np.ndarray]) -> dict[str, int]:
+    """Every shard's slice length of each population: the longest slice plus at least one padding
+    neuron, rounded up to whole 32-bit words, so that the shards' packed spike words, gathered in
+    shard order, are the ghost's packed spike words with no repacking."""
+    return {name: int(-(-(int(np.max(np.diff(b))) + 1) // 32) * 32) for name, b in bounds.items()}
+
+
+def flat_index(bounds: np.ndarray, local: int) -> np.ndarray:
+    """Neuron ``g`` of a population -> its position in the ghost (shard ``d``'s slice at ``d * local``).
+    Increasing in ``g``: delivery runs in the same neuron order as on one device."""
+    shards = len(bounds) - 1
+    return np.concatenate([d * local + np.arange(bounds[d + 1] - bounds[d]) for d in range(shards)]).astype(np.int64)
 
 
 def _padded(values: np.ndarray, start: int, stop: int, length: int, fill: Any = None) -> np.ndarray:
@@ -114,15 +128,21 @@ def shard_network(network: Network, shard: int, bounds: dict[str, np.ndarray], l
             added.initial[variable] = _padded(np.asarray(values), start, stop, length)
     for population in network.populations.values():
         if not population.is_source and any(p.pre is population for p in network.projections):
-            sub._add_population(population.name + GHOST_SUFFIX, population.size, GhostSource(population.name))
+            ghost_size = local[population.name] * (len(bounds[population.name]) - 1)
+            sub._add_population(population.name + GHOST_SUFFIX, ghost_size, GhostSource(population.name))
     for projection in network.projections:
         post = projection.post
         start, stop = (int(x) for x in bounds[post.name][shard:shard + 2])
         chosen = np.flatnonzero((projection.synapses.post >= start) & (projection.synapses.post < stop))
         kept[projection.name] = chosen
-        pre_name = projection.pre.name if projection.pre.is_source else projection.pre.name + GHOST_SUFFIX
+        pre = projection.synapses.pre[chosen].astype(np.int64)
+        if projection.pre.is_source:
+            pre_name = projection.pre.name
+        else:
+            pre_name = projection.pre.name + GHOST_SUFFIX
+            pre = flat_index(bounds[projection.pre.name], local[projection.pre.name])[pre]
         sub.connect(sub.populations[pre_name], sub.populations[post.name],
-                    FromIndices(projection.synapses.pre[chosen].astype(np.int64), projection.synapses.post[chosen].astype(np.int64) - start),
+                    FromIndices(pre, projection.synapses.post[chosen].astype(np.int64) - start),
                     synapse=projection.synapse, weight=projection.weights[chosen], delay=projection.delay_steps[chosen] * network.dt,
                     name=projection.name, plasticity=projection.plasticity)
     for current in network.currents:

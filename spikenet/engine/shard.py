@@ -38,7 +38,7 @@ import numpy as np
 from spikenet.engine import inputs
 from spikenet.engine.chunk import chunk_function, plan_chunks
 from spikenet.engine.compiled import CompiledNetwork
-from spikenet.engine.partition import AXIS, GHOST_SUFFIX, ShardPlan, _floors, partition, resolve_devices, shard_network
+from spikenet.engine.partition import AXIS, GHOST_SUFFIX, ShardPlan, _floors, local_sizes, partition, resolve_devices, shard_network
 from spikenet.engine.result import Result
 from spikenet.engine.shard_results import ShardedResults
 from spikenet.engine.runner import bytes_per_step, new_counts, progress_bar, resolve_monitors, shapes_of, timed_compile
@@ -80,7 +80,7 @@ class ShardedCompiledNetwork(ShardedResults):
         self.mesh = jax.sharding.Mesh(np.array(self.devices), (AXIS,))
         shards = len(self.devices)
         self.bounds = partition(network, shards)
-        self.local = {name: int(np.max(np.diff(b))) + 1 for name, b in self.bounds.items()}  # >= 1 padding neuron
+        self.local = local_sizes(self.bounds)
         built = [shard_network(network, d, self.bounds, self.local) for d in range(shards)]
         self.shard_networks = [b[0] for b in built]
         self.kept = [b[1] for b in built]
@@ -88,13 +88,8 @@ class ShardedCompiledNetwork(ShardedResults):
         self.floors = _floors(first)
         self.shards = [CompiledNetwork(n, precision, "event", delivery, floors=self.floors) for n in self.shard_networks]
         owned = [p.name for p in network.populations.values() if not p.is_source]
-        ghosts = {}
-        for population in network.populations.values():
-            name = population.name + GHOST_SUFFIX
-            if name in self.shard_networks[0].populations:
-                b = self.bounds[population.name]
-                flat = np.concatenate([d * self.local[population.name] + np.arange(b[d + 1] - b[d]) for d in range(shards)])
-                ghosts[name] = (population.name, flat.astype(np.int32))
+        ghosts = {population.name + GHOST_SUFFIX: population.name for population in network.populations.values()
+                  if population.name + GHOST_SUFFIX in self.shard_networks[0].populations}
         external = {k: drive.population.size for k, drive in enumerate(network.poisson_inputs)}
         self.shard_plan = ShardPlan(AXIS, owned, ghosts, external)
         for compiled in self.shards:

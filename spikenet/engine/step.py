@@ -124,23 +124,30 @@ def thresholds(plan: StepPlan, neurons: dict, raster: dict, arguments: dict, key
     return neurons, spiked
 
 
-def exchange_spikes(plan: StepPlan, spiked: dict, arguments: dict) -> dict:
-    """Sharded engine: every shard's spikes of a population, as the whole population's spike vector.
+def exchange_spikes(plan: StepPlan, spiked: dict, arguments: dict) -> tuple[dict, dict]:
+    """Sharded engine: every shard's spikes of a population, as the whole population's spikes.
 
-    Each shard owns a slice of every neuron population (padded to a common length; padding never
-    spikes). The slices' packed words are exchanged with one ``all_gather`` per population and
-    unpacked into the global order, the spikes of the population's ghost source that the shard's
-    incoming synapses hang from."""
+    Each shard owns a slice of every neuron population (padded to whole 32-bit words; padding
+    never spikes). One ``all_gather`` of all populations' packed words gives, per population in shard
+    order, the packed words of the population's ghost source (whose neuron ``d * local + i`` is
+    shard ``d``'s neuron ``i``), from which the shard's incoming synapses hang. Returns the spike
+    vectors (the ghosts' unpacked, used only by plasticity) and the ghosts' words."""
     shard = plan.layout.shard
     for name in shard.owned:
         spiked[name] = spiked[name] & arguments["shard"]["valid"][name]
-    for ghost, (owner, global_index) in shard.ghosts.items():
-        words = lax.all_gather(pack_spikes(spiked[owner]), shard.axis)  # (shards, words)
-        bits = (words[:, :, None] >> jnp.arange(32, dtype=jnp.uint32)) & jnp.uint32(1)
-        local_size = spiked[owner].shape[0]
-        flat = bits.reshape(words.shape[0], -1)[:, :local_size].reshape(-1)
-        spiked[ghost] = flat[global_index].astype(bool)
-    return spiked
+    ghost_words = {}
+    if not shard.ghosts:
+        return spiked, ghost_words
+    # One collective per step for every population (a collective costs tens of microseconds on CPU).
+    packed = [pack_spikes(spiked[owner]) for owner in shard.ghosts.values()]
+    gathered = lax.all_gather(jnp.concatenate(packed), shard.axis)  # (shards, words of every population)
+    start = 0
+    for (ghost, owner), words in zip(shard.ghosts.items(), packed):
+        ghost_words[ghost] = gathered[:, start:start + words.shape[0]].reshape(-1)
+        start += words.shape[0]
+        bits = (ghost_words[ghost][:, None] >> jnp.arange(32, dtype=jnp.uint32)) & jnp.uint32(1)
+        spiked[ghost] = bits.reshape(-1).astype(bool)
+    return spiked, ghost_words
 
 
 def deliver_static(plan: StepPlan, out: Any, rows: dict, words: Any, spiked: Any, inbox: Any, ring: Any, slot: Any, dtype: Any):
@@ -242,9 +249,10 @@ def make_step(plan: StepPlan, key: Any, record_words: tuple[str, ...]):
         channels = decay_channels(plan, carry["channels"], arguments)
         # 2. thresholds.
         neurons, spiked = thresholds(plan, neurons, raster, arguments, key, t, dtype)
+        ghost_words = {}
         if getattr(layout, "shard", None) is not None:
-            spiked = exchange_spikes(plan, spiked, arguments)
-        words = {p.name: pack_spikes(spiked[p.name]) for p in layout.populations}
+            spiked, ghost_words = exchange_spikes(plan, spiked, arguments)
+        words = {p.name: ghost_words[p.name] if p.name in ghost_words else pack_spikes(spiked[p.name]) for p in layout.populations}
         # 3. synapses: zero-delay events, PoissonInput events and the ring's slot of this step add
         # into the inbox: the decayed channels themselves (in place) and delta increments.
         delta_size = buffer_size - channel_size
