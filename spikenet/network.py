@@ -500,10 +500,13 @@ class Network:
             them, each device owning its neurons and their incoming synapses; results equal one
             device's. On the CPU, N devices are N cores with
             ``XLA_FLAGS=--xla_force_host_platform_device_count=N`` set before jax is imported.
+            ``devices=1`` is the single-device engine (a list or Mesh of one device is sharded).
         """
         if _COMPILER is None:
             raise SpikenetError("no engine is registered: import spikenet (which registers spikenet.engine) first")
         key = (precision, engine, delivery if delivery is None or isinstance(delivery, str) else id(delivery))
+        if isinstance(devices, int) and not isinstance(devices, bool) and devices == 1:
+            devices = None  # one device: the single-device engine (nothing to exchange)
         if devices is not None:
             key = key + ("devices", devices if isinstance(devices, int) else id(devices))
         if key not in self._compiled:

@@ -155,21 +155,34 @@ def shard_network(network: Network, shard: int, bounds: dict[str, np.ndarray], l
     return sub, kept
 
 
-def _floors(compiled: list[CompiledNetwork]) -> dict:
-    """The largest ring, row widths and fused spans over the shards (every shard is padded to them)."""
-    floors: dict = {"ring": max(c.layout.ring_slots for c in compiled)}
-    groups = [c.layout.outgoing for c in compiled]
-    if len({len(g) for g in groups}) != 1:
-        raise SpikenetError("internal: the shard networks have different row groups")  # pragma: no cover
-    for outs in zip(*groups):
-        name = outs[0].name
-        floors[("width", name)] = max(o.width for o in outs)
-        floors[("delayed", name)] = any(o.delayed for o in outs)
-        if outs[0].plastic:
-            floors[("width_in", name)] = max(o.column_slots.shape[1] for o in outs)
-            fused = [o for o in outs if o.fused is not None]
-            if fused:
-                floors[("span", name)] = (min(o.static_span[0] for o in fused), max(o.static_span[1] for o in fused))
-        if outs[0].fused is not None or outs[0].fused_into is not None:
-            pass
+def shard_floors(compiled: CompiledNetwork) -> dict:
+    """One shard's ring, row widths and fused spans (merged over the shards by :func:`merge_floors`)."""
+    floors: dict = {"ring": compiled.layout.ring_slots, "groups": len(compiled.layout.outgoing)}
+    for out in compiled.layout.outgoing:
+        floors[("width", out.name)] = out.width
+        floors[("delayed", out.name)] = out.delayed
+        if out.plastic:
+            floors[("width_in", out.name)] = out.column_slots.shape[1]
+            if out.fused is not None:
+                floors[("span", out.name)] = tuple(out.static_span)
     return floors
+
+
+def merge_floors(per_shard: list[dict]) -> dict:
+    """The largest ring, row widths and fused spans over the shards (every shard is padded to them)."""
+    if len({f["groups"] for f in per_shard}) != 1:
+        raise SpikenetError("internal: the shard networks have different row groups")  # pragma: no cover
+    merged: dict = {}
+    for floors in per_shard:
+        for key, value in floors.items():
+            if key == "groups":
+                continue
+            if key not in merged:
+                merged[key] = value
+            elif isinstance(key, tuple) and key[0] == "span":
+                merged[key] = (min(merged[key][0], value[0]), max(merged[key][1], value[1]))
+            elif isinstance(key, tuple) and key[0] == "delayed":
+                merged[key] = merged[key] or value
+            else:
+                merged[key] = max(merged[key], value)
+    return merged

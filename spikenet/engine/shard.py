@@ -38,7 +38,7 @@ import numpy as np
 from spikenet.engine import inputs
 from spikenet.engine.chunk import chunk_function, plan_chunks
 from spikenet.engine.compiled import CompiledNetwork
-from spikenet.engine.partition import AXIS, GHOST_SUFFIX, ShardPlan, _floors, local_sizes, partition, resolve_devices, shard_network
+from spikenet.engine.partition import AXIS, GHOST_SUFFIX, ShardPlan, local_sizes, merge_floors, partition, resolve_devices, shard_floors, shard_network
 from spikenet.engine.result import Result
 from spikenet.engine.shard_results import ShardedResults
 from spikenet.engine.runner import bytes_per_step, new_counts, progress_bar, resolve_monitors, shapes_of, timed_compile
@@ -84,8 +84,9 @@ class ShardedCompiledNetwork(ShardedResults):
         built = [shard_network(network, d, self.bounds, self.local) for d in range(shards)]
         self.shard_networks = [b[0] for b in built]
         self.kept = [b[1] for b in built]
-        first = [CompiledNetwork(n, precision, "event", delivery, floors={}) for n in self.shard_networks]
-        self.floors = _floors(first)
+        # Each shard compiled once unpadded to learn its widths (one at a time: memory), then padded.
+        self.floors = merge_floors([shard_floors(CompiledNetwork(n, precision, "event", delivery, floors={}))
+                                    for n in self.shard_networks])
         self.shards = [CompiledNetwork(n, precision, "event", delivery, floors=self.floors) for n in self.shard_networks]
         owned = [p.name for p in network.populations.values() if not p.is_source]
         ghosts = {population.name + GHOST_SUFFIX: population.name for population in network.populations.values()
