@@ -37,7 +37,8 @@ Model as [PyNEST] builds it:
   pairs are drawn uniformly (:func:`fixed_total_number`), as NEST does.
 * Weights: PSP -> PSC amplitude with :func:`psc_over_psp` (0.15 mV -> 87.81 pA); inhibitory PSC g = -4
   times that, L4E -> L2/3E doubled; normal with relative SD 0.1, redrawn (not clipped) when the sign
-  flips, as NEST's ``redraw``.
+  flips, as NEST's ``redraw``; stored in float32 (4 bytes per synapse; the engine computes in float32
+  by default, and a float64 run uses these float32 values exactly).
 * Delays: normal, mean 1.5 ms (E) or 0.75 ms (I), SD half the mean, redrawn below dt and rounded to the
   dt grid (NEST rounds delays to steps).
 * Background: K_ext Poisson inputs per neuron at 8 Hz with the external PSC (``Network.poisson_input``),
@@ -275,7 +276,7 @@ def build(scale: float = DEFAULT_SCALE, k_scale: float | None = None, seed: int 
             w = params["weight_matrix_pa"][i, j]
             weights = redrawn_normal(rng, w, abs(w) * WEIGHT_REL_STD, n,
                                      low=0.0 if w >= 0 else -np.inf, high=np.inf if w >= 0 else 0.0)
-            net.connect(pre, post, sn.FromIndices(pre_idx, post_idx), synapse=synapse, weight=weights,
+            net.connect(pre, post, sn.FromIndices(pre_idx, post_idx), synapse=synapse, weight=weights.astype(np.float32),
                         delay=synaptic_delays(rng, delays[i, j], n), name=f"{pre.name}->{post.name}")
     for i, pop in enumerate(pops):
         if poisson_input and params["ext_indegrees"][i] > 0:

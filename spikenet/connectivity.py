@@ -273,7 +273,7 @@ class FromIndices:
             )
         # Keep the user's order: weights/delays arrays are given in it. The projection
         # stores the permutation that sorts it.
-        return Synapses(pre.astype(np.int64), post.astype(np.int64), n_pre, n_post)
+        return Synapses(pre, post, n_pre, n_post)  # (int32 indices where they fit: no int64 copies)
 
 
 ConnectivityRule = FixedProbability | FixedInDegree | FixedOutDegree | OneToOne | AllToAll | FromIndices

@@ -138,7 +138,8 @@ def build_rows(n_pre: int, pre_lists: list[np.ndarray], target_lists: list[np.nd
         slot = filled[pre] + (np.arange(pre.size) - starts[pre])
         targets[pre, slot] = target
         if positions is not None:
-            positions.append(pre * width + slot)
+            flat = pre * width + slot
+            positions.append(flat.astype(np.int32) if (n_pre + 1) * width < 2**31 else flat)  # (4 bytes per synapse)
         for array, values in zip(value_arrays, value_lists):
             array[pre, slot] = values[k]
         filled += degrees[k]

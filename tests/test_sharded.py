@@ -138,11 +138,17 @@ try:
     net.compile(engine="dense", devices=2)
 except sn.SpikenetError as error:
     print("REFUSED", str(error).splitlines()[0])
+try:
+    net.compile(devices=2).run_seeds(10.0, [0, 1])
+except sn.SpikenetError as error:
+    print("REFUSED", str(error).splitlines()[0])
+print("ONE DEVICE", type(net.compile(devices=1)).__name__)
 print("REPORT []")
 '''
     env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=4", "JAX_PLATFORMS": "cpu"}
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     lines = [line for line in done.stdout.splitlines() if line.startswith(("REFUSED", "ACCEPTED"))]
-    assert len(lines) == 6 and all(line.startswith("REFUSED") for line in lines), lines
-    assert "devices must be in [1, 4]" in lines[0] and "engine must be 'event'" in lines[-1]
+    assert len(lines) == 7 and all(line.startswith("REFUSED") for line in lines), lines
+    assert "devices must be in [1, 4]" in lines[0] and "engine must be 'event'" in lines[5] and "run_seeds" in lines[6]
+    assert "ONE DEVICE CompiledNetwork" in done.stdout  # devices=1: the single-device engine

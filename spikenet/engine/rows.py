@@ -153,9 +153,9 @@ class RowTables:
             return matrices * itemsize + counters, n_pre * self.buffer_size * 8   # one float64 matrix while built
         if out.buckets is not None:
             entries = sum(b.entries for b in out.buckets)
-            kept = entries * (4 + itemsize) + n_synapses * 8 + sum(b.members.size for b in out.buckets) * 4 + 2 * counters
+            kept = entries * (4 + itemsize) + n_synapses * 4 + sum(b.members.size for b in out.buckets) * 4 + 2 * counters
         else:
-            kept = (n_pre + 1) * widest * (4 + itemsize) + n_synapses * 8 + counters
+            kept = (n_pre + 1) * widest * (4 + itemsize) + n_synapses * 4 + counters
         largest = max(int(p.n_synapses) for p in out.projections)
         return kept, largest * 8 * 4   # per projection: targets, slots, row numbers (int64)
 
@@ -218,7 +218,8 @@ class RowTables:
         for b, bucket in enumerate(out.buckets):
             bucket_of[bucket.members] = b
             row_of[bucket.members] = np.arange(bucket.members.size)
-        out.positions = [np.empty(int(p.n_synapses), dtype=np.int64) for p in out.projections]
+        index = np.int32 if sum(b.entries for b in out.buckets) < 2**31 else np.int64
+        out.positions = [np.empty(int(p.n_synapses), dtype=index) for p in out.projections]
         for b, bucket in enumerate(out.buckets):
             chosen = [np.flatnonzero(bucket_of[p.synapses.pre] == b) for p in out.projections]
             local: list = []

@@ -194,6 +194,7 @@ def execute(compiled: Any, duration: float, runs: list, batched: bool, monitors:
         else:
             in_axes, arguments_device, carry, key = None, compiled.device_arguments(arguments[0]), \
                 jax.tree_util.tree_map(jnp.asarray, carries[0]), keys[0]
+            arguments = [arguments_device]  # (the host tables can be freed during the run)
         bar = progress_bar(n_steps, progress)
         compile_seconds = run_seconds = 0.0
         done = 0

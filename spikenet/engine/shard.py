@@ -116,6 +116,14 @@ class ShardedCompiledNetwork(ShardedResults):
         host["shard"] = {"valid": valid, "external_start": starts}
         return host
 
+    _SINGLE_DEVICE_ONLY = ("run_seeds", "run_sweep", "initial_state", "with_plastic_weights", "with_plastic_trace",
+                           "plastic_trace", "plastic_weights", "channel_values")
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ShardedCompiledNetwork._SINGLE_DEVICE_ONLY:
+            raise SpikenetError(f"{name} is not supported with devices yet; compile without devices= (one device) for it")
+        raise AttributeError(name)
+
     def precision_context(self):
         return self.shards[0].precision_context()
 
@@ -182,6 +190,9 @@ class ShardedCompiledNetwork(ShardedResults):
         with self.precision_context():
             if self._device_arguments is None:
                 self._device_arguments = self._sharding(_stack(self.arguments))
+                self.arguments = None  # the host tables are not kept beside the devices' (memory)
+                for compiled in self.shards:
+                    compiled._base_arguments = None
             arguments = self._device_arguments
             if resume is None:
                 carry = self._sharding(_stack([to_carry(c.starting_state(c.base_values, None)) for c in self.shards]))

@@ -1,0 +1,52 @@
+"""How a projection stores its synapses: CSR order (checked against numpy's ``lexsort``, the
+definition of "by pre, then post, stable"), delays in the smallest unsigned type, float32 weights
+kept as given, and a FromIndices list never aliasing the caller's arrays."""
+
+import numpy as np
+import pytest
+
+import spikenet as sn
+from neurons import LIF
+from spikenet.network import csr_order
+
+
+@pytest.mark.parametrize("n_pre, n_post, n", [(10, 7, 200), (70_000, 5, 1000), (3, 70_000, 1000), (65_536, 65_536, 5000)])
+def test_csr_order_is_lexsorts_stable_order(n_pre, n_post, n):
+    rng = np.random.default_rng(n_pre + n_post)
+    pre, post = rng.integers(0, n_pre, n), rng.integers(0, n_post, n)
+    reference = np.lexsort((post, pre))
+    np.testing.assert_array_equal(csr_order(pre, post, n_pre, n_post), reference)
+    assert csr_order(pre[reference], post[reference], n_pre, n_post) is None  # sorted: nothing to do
+
+
+def test_sorted_list_with_duplicates_keeps_its_order():
+    pre, post = np.array([0, 0, 0, 1, 1]), np.array([2, 2, 5, 0, 0])
+    assert csr_order(pre, post, 2, 6) is None
+    assert csr_order(np.array([0, 1, 0]), np.array([1, 1, 0]), 2, 2).tolist() == [2, 0, 1]
+
+
+@pytest.mark.parametrize("max_delay_steps, dtype", [(0, np.uint8), (255, np.uint8), (256, np.uint16), (70_000, np.uint32)])
+def test_delays_use_the_smallest_unsigned_type(max_delay_steps, dtype):
+    net = sn.Network(dt=0.1)
+    source = net.spike_source("a", 2, [0], [0.0])
+
+    cells = net.population("cells", 2, LIF())
+    projection = net.connect(source, cells, sn.FromIndices([0, 1], [1, 0]), synapse=sn.Delta(),
+                             delay=np.array([0, max_delay_steps]) * 0.1)
+    assert projection.delay_steps.dtype == dtype
+    assert projection.delay_steps.tolist() == [0, max_delay_steps]
+    np.testing.assert_allclose(projection.delays_ms(), [0.0, max_delay_steps * 0.1])
+
+
+def test_float32_weights_stay_float32_and_indices_are_copied():
+    net = sn.Network(dt=0.1)
+    source = net.spike_source("a", 3, [0], [0.0])
+    cells = net.population("cells", 3, LIF())
+    pre, post = np.array([0, 1, 2], np.int32), np.array([2, 1, 0], np.int32)
+    weights = np.array([1.5, 2.5, 3.5], np.float32)
+    projection = net.connect(source, cells, sn.FromIndices(pre, post), synapse=sn.Delta(), weight=weights)
+    assert projection.weights.dtype == np.float32 and projection.weights.tolist() == [1.5, 2.5, 3.5]
+    pre[0] = 2
+    assert projection.synapses.pre.tolist() == [0, 1, 2]  # the caller's array is not the network's
+    doubles = net.connect(source, cells, sn.FromIndices([0], [0]), synapse=sn.Delta(), weight=[0.1], name="doubles")
+    assert doubles.weights.dtype == np.float64
