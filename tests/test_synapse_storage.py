@@ -50,3 +50,28 @@ def test_float32_weights_stay_float32_and_indices_are_copied():
     assert projection.synapses.pre.tolist() == [0, 1, 2]  # the caller's array is not the network's
     doubles = net.connect(source, cells, sn.FromIndices([0], [0]), synapse=sn.Delta(), weight=[0.1], name="doubles")
     assert doubles.weights.dtype == np.float64
+
+
+def test_recomputed_positions_are_where_build_rows_put_the_synapses():
+    """Layout.rows_weights recomputes the slots of a static group's synapses instead of storing
+    them; checked against the positions build_rows records while it fills the rows."""
+    from types import SimpleNamespace
+
+    from spikenet.engine.layout import static_positions
+    from spikenet.propagation import build_rows
+
+    rng = np.random.default_rng(3)
+    n_pre = 50
+    lists = []
+    for n in (400, 0, 250):
+        pre = np.sort(rng.integers(0, n_pre, n)).astype(np.int32)
+        lists.append(pre)
+    recorded: list = []
+    targets, _ = build_rows(n_pre, lists, [np.arange(p.size) for p in lists], [], -1, positions=recorded, min_width=40)
+    group = SimpleNamespace(population=SimpleNamespace(size=n_pre), width=targets.shape[1],
+                            projections=[SimpleNamespace(synapses=SimpleNamespace(pre=p)) for p in lists])
+    for expected, computed in zip(recorded, static_positions(group)):
+        np.testing.assert_array_equal(computed, expected)
+    for k, (pre, position) in enumerate(zip(lists, recorded)):  # and the slots hold those synapses
+        assert np.all(position // targets.shape[1] == pre)
+        np.testing.assert_array_equal(targets.reshape(-1)[position], np.arange(pre.size))

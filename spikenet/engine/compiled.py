@@ -113,9 +113,17 @@ class CompiledNetwork:
         """Host arguments on the device (the network's own are transferred once)."""
         if self._base_arguments is not None and host is self._base_arguments[0]:
             if self._base_arguments[1] is None:
-                device = jax.tree_util.tree_map(jnp.asarray, host)
-                # From now on the device copy is the network's arguments: the host weight tables
-                # are not kept beside it (half the memory of the rows on a CPU).
+                # From now on the device copy is the network's arguments: the host tables are not
+                # kept beside it (half the memory of the rows on a CPU). Group by group, so that
+                # host and device copies coexist for one group's rows at a time.
+                device = {key: jax.tree_util.tree_map(jnp.asarray, value) for key, value in host.items() if key != "rows"}
+                device["rows"] = []
+                for index, (out, rows) in enumerate(zip(self.layout.outgoing, host["rows"])):
+                    placed = jax.tree_util.tree_map(jnp.asarray, rows)
+                    host["rows"][index] = placed
+                    if not out.plastic and out.buckets is None and "targets" in placed:
+                        out.targets = placed["targets"]  # (the layout's host copy goes)
+                    device["rows"].append(placed)
                 self._base_arguments = (device, device)
             return self._base_arguments[1]
         return jax.tree_util.tree_map(jnp.asarray, host)

@@ -32,6 +32,27 @@ __all__ = ["Layout", "Outgoing", "RowBucket", "bucket_plan", "BUCKET_SLACK_ENTRI
 DENSE_MEMORY_LIMIT_BYTES = int(os.environ.get("SPIKENET_DENSE_LIMIT_BYTES", 4 * 2**30))
 
 
+def static_positions(out: Outgoing):
+    """Per projection of a single-table static group, the flat slot (pre * width + column) of each
+    synapse, as :func:`spikenet.propagation.build_rows` placed it: lists one after another in
+    each row, a list's synapses in their (CSR) order. Recomputed when weights are placed instead of
+    stored (4 bytes per synapse)."""
+    n_pre = out.population.size
+    index = np.int32 if (n_pre + 1) * out.width < 2**31 else np.int64  # (int32: half the temporaries)
+    filled = np.zeros(n_pre, dtype=index)
+    for projection in out.projections:
+        pre = projection.synapses.pre
+        degrees = np.bincount(pre, minlength=n_pre).astype(index)
+        starts = np.zeros(n_pre + 1, dtype=np.int64)
+        np.cumsum(degrees, out=starts[1:])
+        position = pre.astype(index) * index(out.width)
+        position += filled[pre]
+        position += np.arange(pre.size, dtype=index)
+        position -= starts[pre].astype(index)
+        yield position
+        filled += degrees
+
+
 class Layout(RowTables):
     """Buffer offsets and synapse rows of a network; ``engine`` is ``"event"`` or ``"dense"``."""
 
@@ -164,7 +185,8 @@ class Layout(RowTables):
         """The (n_pre + 1, K) weight rows of a group, from per-projection weights (synapse order);
         for a bucketed static group, the (n_b + 1, W_b) rows of each bucket (views of one table)."""
         rows = np.zeros(out.entries, dtype=self.dtype)
-        for projection, position in zip(out.projections, out.positions):
+        positions = out.positions if out.positions else static_positions(out)
+        for projection, position in zip(out.projections, positions):
             rows[position] = weights[projection.name]
         if out.buckets is not None:
             return [rows[b.offset:b.offset + b.entries].reshape(b.members.size + 1, b.width) for b in out.buckets]

@@ -155,7 +155,7 @@ class RowTables:
             entries = sum(b.entries for b in out.buckets)
             kept = entries * (4 + itemsize) + n_synapses * 4 + sum(b.members.size for b in out.buckets) * 4 + 2 * counters
         else:
-            kept = (n_pre + 1) * widest * (4 + itemsize) + n_synapses * 4 + counters
+            kept = (n_pre + 1) * widest * (4 + itemsize) + counters
         largest = max(int(p.n_synapses) for p in out.projections)
         return kept, largest * 8 * 4   # per projection: targets, slots, row numbers (int64)
 
@@ -205,9 +205,10 @@ class RowTables:
             return self.target_offset(p) + p.synapses.post + (p.delay_steps.astype(np.int64) * self.buffer_size if out.delayed else 0)
 
         if out.buckets is None:
+            # (positions not stored: Layout.rows_weights recomputes them, 4 bytes per synapse saved)
             out.targets, _ = build_rows(out.population.size, [p.synapses.pre for p in out.projections],
                                         (targets(p) for p in out.projections), [], sentinel,
-                                        target_dtype=np.int32, positions=out.positions, min_width=self.floor(("width", out.name)))
+                                        target_dtype=np.int32, min_width=self.floor(("width", out.name)))
             out.width = out.targets.shape[1]
             return
         # Degree buckets: each an ELL over its members' rows (row r of bucket b is neuron members[r]);
