@@ -9,8 +9,9 @@ delivery and plasticity stay local. Slice boundaries balance synapses and neuron
 population a *ghost source* of the whole population from which its incoming synapses hang.
 
 Exchange. After the thresholds of a step, each shard packs its slices' spikes into 32-bit words
-and one ``all_gather`` per population hands every shard the whole population's spikes (the
-ghost's). Pre-synaptic traces of plastic projections are kept per ghost, i.e. redundantly on every
+(slices padded to whole words) and one ``all_gather`` of every population's words per step hands
+every shard the whole populations' spikes: the gathered words are the ghosts' words as they are
+(ghost neuron ``d * local + i`` is shard ``d``'s neuron ``i``). Pre-synaptic traces of plastic projections are kept per ghost, i.e. redundantly on every
 shard; post-synaptic traces and weights live with their synapses. The step is the single-device
 step otherwise, so the results do not depend on the number of shards: the same spikes, weights and
 counts (counts are exact integers summed over shards; sources are counted once).
@@ -20,8 +21,9 @@ arenas are padded to the widest shard (:class:`~spikenet.engine.layout.Layout` `
 static groups keep a single ELL (no degree buckets).
 
 ``resume=`` continues a run of the same sharded network. Not (yet) supported with devices: the
-dense engine, ``parameters`` overrides,
-``run_seeds``/``run_sweep``; exchange is per step (the min-delay window of NEST is not used).
+dense engine, ``parameters`` overrides, ``run_seeds``/``run_sweep`` and the state accessors;
+exchange is per step (the min-delay window of NEST is not used). Host memory: the whole network's
+description stays beside the shard networks'.
 """
 
 from __future__ import annotations
