@@ -9,9 +9,7 @@ and a system never gets more than k cores:
 * ``spikenet``: ``XLA_FLAGS=--xla_force_host_platform_device_count=k
   --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1`` is set before jax is
   imported (k devices, one thread each); the network is compiled with
-  ``net.compile(precision="float32", devices=k)``. While ``compile`` has no ``devices`` argument
-  (the sharded engine not yet merged), k = 1 falls back to ``net.compile(precision="float32")``
-  (recorded as ``"sharded": false``) and k > 1 is recorded as an error.
+  ``net.compile(precision="float32", devices=k)`` (``devices=1`` is the single-device engine).
 * ``brian2_standalone``: the network exported by ``spikenet.brian2_export.to_brian2`` (same
   synapse lists and initial state), ``cpp_standalone`` with
   ``prefs.devices.cpp_standalone.openmp_threads = k`` (also 1 for k = 1: one OpenMP thread, not
@@ -21,10 +19,8 @@ and a system never gets more than k cores:
   ``local_num_threads = k``.
 
 Each system first simulates a warm-up (``--warmup`` ms, default 100) and then the measured
-``--duration`` ms (default 1 s biological) continuing from it (spikenet: ``resume=`` the warm-up
-when the compiled network accepts it; the sharded engine refuses ``resume=`` for now, so there
-the warm-up only compiles and the measured run starts again from the initial state; recorded in
-``measured_from``). Reported per case: ``network_s`` (the spikenet description: connectivity
+``--duration`` ms (default 1 s biological) continuing from it (spikenet: ``resume=`` the warm-up;
+recorded in ``measured_from``). Reported per case: ``network_s`` (the spikenet description: connectivity
 drawn once, shared by all systems), ``build_s`` (export / code generation / compilation /
 NEST node and connection creation), ``sim_s`` (the measured run only), spikes and mean rate of the
 measured run (sanity check: the three systems should agree to within a few Hz), synaptic events
@@ -82,18 +78,9 @@ def _xla_flags(devices: int) -> str:
 def _run_spikenet(net, cores: int, warmup_ms: float, bio_ms: float) -> dict:
     import jax
 
-    from spikenet.validation import SpikenetError
-
-    extra: dict = {"jax_devices": jax.device_count(), "xla_flags": os.environ.get("XLA_FLAGS", "")}
+    extra: dict = {"jax_devices": jax.device_count(), "xla_flags": os.environ.get("XLA_FLAGS", ""), "sharded": cores > 1}
     t0 = time.perf_counter()
-    try:
-        compiled = net.compile(precision="float32", devices=cores)
-        extra["sharded"] = True
-    except TypeError as error:
-        if "devices" not in str(error) or cores != 1:
-            raise
-        compiled = net.compile(precision="float32")  # engine without a devices argument: one device
-        extra["sharded"] = False
+    compiled = net.compile(precision="float32", devices=cores)
     build_s = time.perf_counter() - t0
     warm = None
     if warmup_ms > 0:
@@ -101,18 +88,8 @@ def _run_spikenet(net, cores: int, warmup_ms: float, bio_ms: float) -> dict:
         warm = compiled.run(warmup_ms, seed=1, progress=False)
         build_s += warm.compile_seconds
         extra["warmup_wall_s"] = time.perf_counter() - t1
-    measured = None
-    if warm is not None:
-        try:
-            measured = compiled.run(bio_ms, seed=1, progress=False, resume=warm)
-            extra["measured_from"] = "warm-up state"
-        except (TypeError, SpikenetError) as error:  # a run() without resume (the sharded engine, for now)
-            if "resume" not in str(error):
-                raise
-            extra["resume_refused"] = str(error)
-    if measured is None:
-        measured = compiled.run(bio_ms, seed=1, progress=False)
-        extra["measured_from"] = "initial state"
+    measured = compiled.run(bio_ms, seed=1, progress=False, resume=warm)
+    extra["measured_from"] = "initial state" if warm is None else "warm-up state"
     build_s += measured.compile_seconds  # a chunk length not compiled during the warm-up
     counts = measured.counts
     return {"build_s": build_s, "sim_s": measured.run_seconds, "spikes": int(counts.total_spikes),
