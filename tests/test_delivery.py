@@ -5,6 +5,7 @@ which every neuron fires — including bursts past the largest tier (the loop fa
 Reference: the loop strategy, itself checked against Brian2 (test_brian2_parity,
 test_network_parity); the two share only the rows, not the delivery code."""
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -62,3 +63,23 @@ def test_bad_delivery_is_refused():
         net.compile(delivery="gpu")
     with pytest.raises(sn.SpikenetError, match="tiers"):
         CompactedRows(tiers=(8, 2))
+
+
+@pytest.mark.parametrize("n_neurons, density", [(100, 0.3), (4096, 0.01), (4097, 0.01), (40_000, 0.002), (40_000, 0.0),
+                                                (300_000, 0.0005)])
+def test_select_finds_every_spike_in_order(n_neurons, density):
+    """The rank/select search (binary below 128 words, two-level blocks above) against numpy:
+    the r-th spike's neuron is flatnonzero(spikes)[r]; ranks past the last give the padding row."""
+    from spikenet.propagation import _ranks, _select, pack_spikes
+
+    rng = np.random.default_rng(n_neurons)
+    spikes = rng.random(n_neurons) < density
+    spikes[-1] = density > 0  # the last neuron (last word, partly padding) spikes too
+    words = pack_spikes(jnp.asarray(spikes))
+    word_counts, cumulative, total = _ranks(words)
+    expected = np.flatnonzero(spikes)
+    assert int(total) == expected.size
+    ranks = jnp.arange(expected.size + 3, dtype=jnp.int32)
+    found = np.asarray(_select(words, word_counts, cumulative, ranks, n_neurons))
+    np.testing.assert_array_equal(found[:expected.size], expected)
+    assert np.all(found[expected.size:] == n_neurons)
