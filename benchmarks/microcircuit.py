@@ -76,16 +76,14 @@ from __future__ import annotations
 
 import argparse
 import math
-import multiprocessing
 import os
-import signal
 import time
-import traceback
 from pathlib import Path
 
 import numpy as np
 
 from benchmarks.coba import _peak_rss_mb
+from benchmarks.isolation import run_in_fresh_process
 from benchmarks.scaling import _machine, _pin, _xla_flags
 
 SYSTEMS = ("spikenet", "nest")
@@ -296,41 +294,9 @@ def _case(arguments: dict) -> dict:
             "mean_rate_hz": sum(measured["spikes"].values()) / sum(model["num_neurons"]) / bio_s}
 
 
-def _child(connection, arguments: dict) -> None:
-    try:
-        connection.send(("ok", _case(arguments)))
-    except BaseException as error:  # noqa: BLE001 - reported to the parent, which goes on
-        connection.send(("error", f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=6)}"))
-    finally:
-        connection.close()
-
-
 def run_case(arguments: dict, timeout_s: float | None) -> dict:
-    """Run one case in a fresh spawned process (as ``benchmarks.scaling.run_case``, which is tied to
-    its own cases); an exception, a crash (the OOM killer) or a timeout becomes ``{"error": ...}``."""
-    context = multiprocessing.get_context("spawn")
-    receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(send, arguments))
-    process.start()
-    send.close()
-    try:
-        if receive.poll(timeout_s):
-            status, payload = receive.recv()
-        else:
-            status, payload = "error", f"timed out after {timeout_s} s (--case-timeout)"
-            process.terminate()
-    except EOFError:
-        status, payload = "error", None
-    finally:
-        receive.close()
-    process.join(30)
-    if process.is_alive():
-        process.kill()
-        process.join()
-    if payload is None:
-        killed = process.exitcode == -signal.SIGKILL
-        payload = f"child process died (exit code {process.exitcode}{': SIGKILL, out of memory?' if killed else ''})"
-    return payload if status == "ok" else {**_case_key(arguments), "error": payload.strip()}
+    """One case in a fresh process (:func:`benchmarks.isolation.run_in_fresh_process`)."""
+    return run_in_fresh_process(_case, arguments, _case_key(arguments), timeout_s)
 
 
 def run_nest_case(arguments: dict, timeout_s: float | None) -> dict:

@@ -42,17 +42,16 @@ over Brian2 standalone and over NEST with the same cores (> 1: spikenet is faste
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import platform
 import tempfile
 import time
-import traceback
 from pathlib import Path
 
 import numpy as np
 
 from benchmarks.coba import _build, _events_from_counts, _peak_rss_mb
+from benchmarks.isolation import run_in_fresh_process
 
 SYSTEMS = ("spikenet", "brian2_standalone", "nest")
 SIZES = (40000, 400000)
@@ -259,45 +258,12 @@ def _case(arguments: tuple) -> dict:
             "peak_rss_mb": _peak_rss_mb()}
 
 
-def _child(connection, arguments: tuple) -> None:
-    try:
-        connection.send(("ok", _case(arguments)))
-    except BaseException as error:  # noqa: BLE001 - reported to the parent, which goes on
-        connection.send(("error", f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=6)}"))
-    finally:
-        connection.close()
-
-
 def run_case(arguments: tuple, timeout_s: float | None) -> dict:
-    """Run one case in a fresh spawned process; a Python exception, a crash (XLA aborts on a bad
-    flag, the OOM killer) or a timeout becomes ``{"error": ...}``. (``benchmarks.coba.run_isolated``
-    uses a Pool, which waits forever for a worker that died.)"""
+    """One case in a fresh process (:func:`benchmarks.isolation.run_in_fresh_process`)."""
     system, n_neurons, cores, warmup_ms, bio_ms = arguments
     key = {"system": system, "network": "COBA fan-in 80", "n_neurons": n_neurons, "cores": cores,
            "bio_s": bio_ms / 1000.0}
-    context = multiprocessing.get_context("spawn")
-    receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(send, arguments))
-    process.start()
-    send.close()
-    try:
-        if receive.poll(timeout_s):
-            status, payload = receive.recv()
-        else:
-            status, payload = "error", f"timed out after {timeout_s} s"
-    except EOFError:
-        status, payload = "error", None
-    finally:
-        receive.close()
-    if status == "error" and payload and payload.startswith("timed out"):
-        process.terminate()
-    process.join(30)
-    if process.is_alive():
-        process.kill()
-        process.join()
-    if payload is None:
-        payload = f"child process died (exit code {process.exitcode})"
-    return payload if status == "ok" else {**key, "error": payload.strip()}
+    return run_in_fresh_process(_case, arguments, key, timeout_s)
 
 
 # ---------------------------------------------------------------------------------------------

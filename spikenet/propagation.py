@@ -47,10 +47,17 @@ SELECT_BLOCK_WORDS = 128  # words per block of the two-level search in _select (
 
 
 def _ranks(words: jnp.ndarray):
-    """Rank/select set-up of a step's packed spikes: (spikes per word, cumulative counts, number of spikes)."""
+    """Rank/select set-up of a step's packed spikes: (spikes per word, cumulative counts, number of
+    spikes). Above ``SELECT_BLOCK_WORDS`` words the cumulative counts are padded to whole blocks
+    with the int32 maximum (once per step, for :func:`_select`'s two-level search)."""
     word_counts = lax.population_count(words).astype(jnp.int32)
     cumulative = jnp.cumsum(word_counts)
-    return word_counts, cumulative, cumulative[-1]
+    total = cumulative[-1]
+    n_words = words.shape[0]
+    if n_words > SELECT_BLOCK_WORDS:
+        padding = -n_words % SELECT_BLOCK_WORDS
+        cumulative = jnp.concatenate([cumulative, jnp.full(padding, jnp.iinfo(jnp.int32).max, jnp.int32)])
+    return word_counts, cumulative, total
 
 
 def _select(words: jnp.ndarray, word_counts: jnp.ndarray, cumulative: jnp.ndarray, ranks: jnp.ndarray, n_pre: int) -> jnp.ndarray:
@@ -62,13 +69,13 @@ def _select(words: jnp.ndarray, word_counts: jnp.ndarray, cumulative: jnp.ndarra
         # searchsorted(side="right") in two levels of whole-vector comparisons (blocks of words,
         # then the words of one block): a few fused operations per spike instead of the ~14
         # dependent steps of a binary search, each a separate kernel on XLA:CPU.
+        # (cumulative comes from _ranks padded to whole blocks.)
         block = SELECT_BLOCK_WORDS
-        n_blocks = -(-n_words // block)
-        padded = jnp.concatenate([cumulative, jnp.full(n_blocks * block - n_words, jnp.iinfo(jnp.int32).max, jnp.int32)])
-        block_ends = padded[block - 1::block]                                              # (n_blocks,)
+        n_blocks = cumulative.shape[0] // block
+        block_ends = cumulative[block - 1::block]                                          # (n_blocks,)
         before = jnp.sum(block_ends[None, :] <= ranks[:, None], axis=1, dtype=jnp.int32)   # whole blocks <= rank
         start = jnp.minimum(before, n_blocks - 1) * block
-        inside = jax.vmap(lambda s: lax.dynamic_slice(padded, (s,), (block,)))(start)       # (ranks, block)
+        inside = jax.vmap(lambda s: lax.dynamic_slice(cumulative, (s,), (block,)))(start)   # (ranks, block)
         word = jnp.where(before < n_blocks, start + jnp.sum(inside <= ranks[:, None], axis=1, dtype=jnp.int32), n_words)
     valid = word < n_words
     word = jnp.minimum(word, n_words - 1)
@@ -124,6 +131,22 @@ def deliver_events(buffer: jnp.ndarray, words: jnp.ndarray, targets: jnp.ndarray
     return lax.fori_loop(0, total, body, (buffer, jnp.zeros(out_degrees.shape[0], jnp.int32)))
 
 
+def row_slots(n_pre: int, pre_lists: list[np.ndarray], dtype=np.int64):
+    """Per synapse list (each sorted by pre), the column each synapse takes in its row when the
+    lists fill the rows one after another (a list's synapses in their order): the layout of
+    :func:`build_rows`, also used to find a synapse's slot again without storing it."""
+    filled = np.zeros(n_pre, dtype=dtype)  # slots already used in each row by earlier lists
+    for pre in pre_lists:
+        degrees = np.bincount(pre, minlength=n_pre).astype(dtype)
+        starts = np.zeros(n_pre + 1, np.int64)
+        np.cumsum(degrees, out=starts[1:])
+        slot = filled[pre]
+        slot += np.arange(pre.size, dtype=dtype)
+        slot -= starts[pre].astype(dtype)
+        yield slot
+        filled += degrees
+
+
 def build_rows(n_pre: int, pre_lists: list[np.ndarray], target_lists: list[np.ndarray], value_lists: list[list[np.ndarray]],
                sentinel: int, target_dtype=np.int32, value_dtypes: list | None = None,
                positions: list | None = None, min_width: int = 1) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -137,28 +160,24 @@ def build_rows(n_pre: int, pre_lists: list[np.ndarray], target_lists: list[np.nd
     new values of a list later without rebuilding the rows). ``min_width``: K is at least this
     (shards of one network pad their rows to a common width).
     """
-    degrees = [np.bincount(pre, minlength=n_pre) for pre in pre_lists]
-    total_degree = np.sum(degrees, axis=0) if degrees else np.zeros(n_pre, np.int64)
+    total_degree = np.zeros(n_pre, np.int64)
+    for pre in pre_lists:
+        total_degree += np.bincount(pre, minlength=n_pre)
     width = max(int(total_degree.max()) if total_degree.size else 0, 1, int(min_width))
     targets = np.full((n_pre + 1, width), sentinel, dtype=target_dtype)
     value_dtypes = value_dtypes or [None] * len(value_lists)
     value_arrays = [np.zeros((n_pre + 1, width), dtype=dtype or np.asarray(values[0]).dtype if values else np.float64)
                     for values, dtype in zip(value_lists, value_dtypes)]
-    filled = np.zeros(n_pre, dtype=np.int64)  # slots already used in each row by earlier lists
-    for k, (pre, target) in enumerate(zip(pre_lists, target_lists)):
+    for k, (pre, target, slot) in enumerate(zip(pre_lists, target_lists, row_slots(n_pre, pre_lists))):
         if pre.size and np.any(np.diff(pre) < 0):
             raise ValueError("build_rows needs synapse lists sorted by pre-synaptic index")
-        starts = np.zeros(n_pre + 1, np.int64)
-        np.cumsum(degrees[k], out=starts[1:])
-        slot = filled[pre] + (np.arange(pre.size) - starts[pre])
         targets[pre, slot] = target
         if positions is not None:
             flat = pre * width + slot
             positions.append(flat.astype(np.int32) if (n_pre + 1) * width < 2**31 else flat)  # (4 bytes per synapse)
         for array, values in zip(value_arrays, value_lists):
             array[pre, slot] = values[k]
-        filled += degrees[k]
-        del slot, starts
+        del slot
     return targets, value_arrays
 
 

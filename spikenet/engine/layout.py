@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from spikenet.network import Network
+from spikenet.propagation import row_slots
 from spikenet.engine.rows import BUCKET_SLACK_ENTRIES, Outgoing, RowBucket, RowTables, bucket_plan
 from spikenet.synapses import ALPHA_SYNAPSES, Delta
 from spikenet.validation import SpikenetError
@@ -34,23 +35,13 @@ DENSE_MEMORY_LIMIT_BYTES = int(os.environ.get("SPIKENET_DENSE_LIMIT_BYTES", 4 * 
 
 def static_positions(out: Outgoing):
     """Per projection of a single-table static group, the flat slot (pre * width + column) of each
-    synapse, as :func:`spikenet.propagation.build_rows` placed it: lists one after another in
-    each row, a list's synapses in their (CSR) order. Recomputed when weights are placed instead of
-    stored (4 bytes per synapse)."""
-    n_pre = out.population.size
-    index = np.int32 if (n_pre + 1) * out.width < 2**31 else np.int64  # (int32: half the temporaries)
-    filled = np.zeros(n_pre, dtype=index)
-    for projection in out.projections:
-        pre = projection.synapses.pre
-        degrees = np.bincount(pre, minlength=n_pre).astype(index)
-        starts = np.zeros(n_pre + 1, dtype=np.int64)
-        np.cumsum(degrees, out=starts[1:])
-        position = pre.astype(index) * index(out.width)
-        position += filled[pre]
-        position += np.arange(pre.size, dtype=index)
-        position -= starts[pre].astype(index)
-        yield position
-        filled += degrees
+    synapse where :func:`spikenet.propagation.build_rows` put it (:func:`~spikenet.propagation.row_slots`).
+    Recomputed when weights are placed instead of stored (4 bytes per synapse)."""
+    index = np.int32 if (out.population.size + 1) * out.width < 2**31 else np.int64  # (int32: half the temporaries)
+    pre_lists = [projection.synapses.pre for projection in out.projections]
+    for pre, slot in zip(pre_lists, row_slots(out.population.size, pre_lists, index)):
+        slot += pre.astype(index) * index(out.width)
+        yield slot
 
 
 class Layout(RowTables):

@@ -48,18 +48,24 @@ def new_counts(layout: Any, n_steps: int) -> ActivityCounts:
     return counts
 
 
+def add_event_counts(layout: Any, counts: ActivityCounts, events: np.ndarray) -> None:
+    """Add summed per-counter events (the step's ``events`` output: per group, its projections'
+    events then their delayed events) to ``counts``."""
+    names = [n for out in layout.outgoing for n in [p.name for p in out.projections] + [("delayed", p.name) for p in out.projections]]
+    for name, value in zip(names, events):
+        if isinstance(name, tuple):
+            counts.delayed_events[name[1]] += int(value)
+        else:
+            counts.synaptic_events[name] += int(value)
+
+
 def accumulate(plan: Any, counts: ActivityCounts, outputs: dict, length: int) -> None:
     """Add one chunk's counts to a run's (host, Python ints)."""
     layout = plan.layout
     spike_counts = outputs["spike_counts"].astype(np.int64)
     for k, population in enumerate(layout.populations):
         counts.spikes[population.name] += int(spike_counts[:, k].sum())
-    event_names = [n for out in layout.outgoing for n in [p.name for p in out.projections] + [("delayed", p.name) for p in out.projections]]
-    for name, value in zip(event_names, outputs["events"].astype(np.int64).sum(axis=0)):
-        if isinstance(name, tuple):
-            counts.delayed_events[name[1]] += int(value)
-        else:
-            counts.synaptic_events[name] += int(value)
+    add_event_counts(layout, counts, outputs["events"].astype(np.int64).sum(axis=0))
     for name, per_neuron in outputs["driven"].items():
         counts.neuron_updates_driven[name] += int(np.asarray(per_neuron).astype(np.int64).sum())
     for name in plan.always_driven:

@@ -10,6 +10,7 @@ import numpy as np
 
 from spikenet.engine.partition import GhostSource
 from spikenet.engine.result import Result
+from spikenet.engine.runner import add_event_counts
 from spikenet.engine.state import from_carry
 from spikenet.propagation import unpack_spikes
 from spikenet.validation import SimulationError
@@ -35,12 +36,7 @@ class ShardedResults:
                 counts.spikes[population.name] += int(spike_counts[0, :, k].sum())
             else:
                 counts.spikes[population.name] += int(spike_counts[:, :, k].sum())
-        event_names = [n for out in layout.outgoing for n in [p.name for p in out.projections] + [("delayed", p.name) for p in out.projections]]
-        for name, value in zip(event_names, np.asarray(outputs["events"]).astype(np.int64).sum(axis=(0, 1))):
-            if isinstance(name, tuple):
-                counts.delayed_events[name[1]] += int(value)
-            else:
-                counts.synaptic_events[name] += int(value)
+        add_event_counts(layout, counts, np.asarray(outputs["events"]).astype(np.int64).sum(axis=(0, 1)))
         for name, per_neuron in outputs["driven"].items():
             counts.neuron_updates_driven[name] += int(np.asarray(per_neuron).astype(np.int64).sum())
         for name in plan.always_driven:  # (padding gets no current, so a sharded population is never "always" driven)

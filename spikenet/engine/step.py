@@ -131,23 +131,25 @@ def exchange_spikes(plan: StepPlan, spiked: dict, arguments: dict) -> tuple[dict
     never spikes). One ``all_gather`` of all populations' packed words gives, per population in shard
     order, the packed words of the population's ghost source (whose neuron ``d * local + i`` is
     shard ``d``'s neuron ``i``), from which the shard's incoming synapses hang. Returns the spike
-    vectors (the ghosts' unpacked, used only by plasticity) and the ghosts' words."""
+    vectors (the ghosts' unpacked, used only by plasticity) and the packed words of the owned
+    populations and of the ghosts."""
     shard = plan.layout.shard
+    words = {}
     for name in shard.owned:
         spiked[name] = spiked[name] & arguments["shard"]["valid"][name]
-    ghost_words = {}
+        words[name] = pack_spikes(spiked[name])
     if not shard.ghosts:
-        return spiked, ghost_words
+        return spiked, words
     # One collective per step for every population (a collective costs tens of microseconds on CPU).
-    packed = [pack_spikes(spiked[owner]) for owner in shard.ghosts.values()]
-    gathered = lax.all_gather(jnp.concatenate(packed), shard.axis)  # (shards, words of every population)
+    gathered = lax.all_gather(jnp.concatenate([words[owner] for owner in shard.ghosts.values()]), shard.axis)
     start = 0
-    for (ghost, owner), words in zip(shard.ghosts.items(), packed):
-        ghost_words[ghost] = gathered[:, start:start + words.shape[0]].reshape(-1)
-        start += words.shape[0]
-        bits = (ghost_words[ghost][:, None] >> jnp.arange(32, dtype=jnp.uint32)) & jnp.uint32(1)
+    for ghost, owner in shard.ghosts.items():  # (gathered: shards x the words of every population)
+        size = words[owner].shape[0]
+        words[ghost] = gathered[:, start:start + size].reshape(-1)
+        start += size
+        bits = (words[ghost][:, None] >> jnp.arange(32, dtype=jnp.uint32)) & jnp.uint32(1)
         spiked[ghost] = bits.reshape(-1).astype(bool)
-    return spiked, ghost_words
+    return spiked, words
 
 
 def deliver_static(plan: StepPlan, out: Any, rows: dict, words: Any, spiked: Any, inbox: Any, ring: Any, slot: Any, dtype: Any):
@@ -249,10 +251,10 @@ def make_step(plan: StepPlan, key: Any, record_words: tuple[str, ...]):
         channels = decay_channels(plan, carry["channels"], arguments)
         # 2. thresholds.
         neurons, spiked = thresholds(plan, neurons, raster, arguments, key, t, dtype)
-        ghost_words = {}
+        exchanged = {}
         if getattr(layout, "shard", None) is not None:
-            spiked, ghost_words = exchange_spikes(plan, spiked, arguments)
-        words = {p.name: ghost_words[p.name] if p.name in ghost_words else pack_spikes(spiked[p.name]) for p in layout.populations}
+            spiked, exchanged = exchange_spikes(plan, spiked, arguments)
+        words = {p.name: exchanged[p.name] if p.name in exchanged else pack_spikes(spiked[p.name]) for p in layout.populations}
         # 3. synapses: zero-delay events, PoissonInput events and the ring's slot of this step add
         # into the inbox: the decayed channels themselves (in place) and delta increments.
         delta_size = buffer_size - channel_size
