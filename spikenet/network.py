@@ -510,7 +510,8 @@ class Network:
         clone._compiled = {}
         return clone
 
-    def compile(self, precision: str = "float32", engine: str = "event", delivery: Any = None, devices: Any = None):
+    def compile(self, precision: str = "float32", engine: str = "event", delivery: Any = None, devices: Any = None,
+                exchange_every: int | None = None):
         """Build the jitted engine for this network (cached until the description changes).
 
         Parameters
@@ -526,17 +527,27 @@ class Network:
             device's. On the CPU, N devices are N cores with
             ``XLA_FLAGS=--xla_force_host_platform_device_count=N`` set before jax is imported.
             ``devices=1`` is the single-device engine (a list or Mesh of one device is sharded).
+        exchange_every : int, optional
+            With ``devices``: steps between two exchanges of spikes between devices. Default: the
+            smallest delay (steps) of the synapses between neurons (NEST's min-delay
+            communication; 1 with plasticity or zero delays); results are the same for any
+            allowed value (see :mod:`spikenet.engine.exchange`).
         """
         if _COMPILER is None:
             raise SpikenetError("no engine is registered: import spikenet (which registers spikenet.engine) first")
         key = (precision, engine, delivery if delivery is None or isinstance(delivery, str) else id(delivery))
+        if exchange_every is not None and (devices is None or isinstance(exchange_every, bool)
+                                           or not isinstance(exchange_every, (int, np.integer)) or exchange_every < 1):
+            raise SpikenetError(f"exchange_every must be a positive integer (steps) and needs devices=; got exchange_every={exchange_every!r} "
+                                f"with devices={devices!r}")
         if isinstance(devices, int) and not isinstance(devices, bool) and devices == 1:
             devices = None  # one device: the single-device engine (nothing to exchange)
         if devices is not None:
-            key = key + ("devices", devices if isinstance(devices, int) else id(devices))
+            key = key + ("devices", devices if isinstance(devices, int) else id(devices), exchange_every)
         if key not in self._compiled:
             if devices is not None:
-                self._compiled[key] = _SHARDED_COMPILER(self, precision=precision, engine=engine, delivery=delivery, devices=devices)
+                self._compiled[key] = _SHARDED_COMPILER(self, precision=precision, engine=engine, delivery=delivery, devices=devices,
+                                                        exchange_every=exchange_every)
             else:
                 self._compiled[key] = _COMPILER(self, precision=precision, engine=engine, delivery=delivery)
         return self._compiled[key]
@@ -544,14 +555,16 @@ class Network:
     def run(self, duration: float, seed: int = 0, monitors: tuple = (), precision: str = "float32",
             engine: str = "event", chunk_steps: int | None = None, progress: bool | None = None, resume=None,
             input_spikes: dict | None = None, modulator: dict | None = None, parameters: dict | None = None,
-            delivery: Any = None, devices: Any = None):
+            delivery: Any = None, devices: Any = None, exchange_every: int | None = None):
         """Simulate ``duration`` ms from the initial state (or from the end of ``resume``, an
         earlier Result or state); returns a :class:`spikenet.Result`. ``input_spikes`` and
         ``modulator`` drive the run from the host; ``parameters`` overrides values without
-        recompiling; ``devices`` shards the network (see :meth:`compile`). See
+        recompiling; ``devices`` shards the network and ``exchange_every`` sets its steps
+        between exchanges (see :meth:`compile`). See
         :meth:`spikenet.CompiledNetwork.run`."""
         check_seed("seed of Network.run", seed)  # before compiling
-        return self.compile(precision=precision, engine=engine, delivery=delivery, devices=devices).run(
+        return self.compile(precision=precision, engine=engine, delivery=delivery, devices=devices,
+                            exchange_every=exchange_every).run(
             duration, seed=seed, monitors=monitors, chunk_steps=chunk_steps, progress=progress, resume=resume,
             input_spikes=input_spikes, modulator=modulator, parameters=parameters,
         )

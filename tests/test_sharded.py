@@ -31,7 +31,8 @@ from experiments.brunel2000 import build
 from neurons import LIF
 
 
-def mixed():
+def mixed(floor=0):
+    """floor: smallest delay (steps) between neurons and from the explicit source (3: exchange window 3)."""
     net = sn.Network(dt=0.1, seed=3)
     rng = np.random.default_rng(0)
     model = LIF(tau_m=rng.uniform(10, 30, 50), v_rest=-60.0, v_threshold=-50.0, v_reset=-60.0, refractory=2.0)
@@ -41,13 +42,14 @@ def mixed():
     stimulus = net.spike_source("stimulus", 5, np.zeros(0, np.int64), np.zeros(0))
     net.connect(noise, a, sn.FixedProbability(0.3), synapse=sn.CurrentExp(tau=5.0), weight=sn.Uniform(20.0, 60.0))
     net.connect(stimulus, b, sn.AllToAll(), synapse=sn.Delta(), weight=4.0, delay=0.5)
-    net.connect(a, b, sn.FixedInDegree(10), synapse=sn.Delta(), weight=sn.Uniform(0.5, 2.0), delay=rng.integers(1, 20, 7 * 10) * 0.1)
-    net.connect(b, a, sn.FixedProbability(0.5), synapse=sn.Delta(), weight=-1.0)
+    net.connect(a, b, sn.FixedInDegree(10), synapse=sn.Delta(), weight=sn.Uniform(0.5, 2.0),
+                delay=np.maximum(rng.integers(1, 20, 7 * 10), floor) * 0.1)
+    net.connect(b, a, sn.FixedProbability(0.5), synapse=sn.Delta(), weight=-1.0, delay=floor * 0.1)
     net.current(a, np.linspace(0, 300, 40)[:, None] * np.ones((1, 50)), dt_values=2.5)
     return net
 
 
-def compare(label, net, duration, devices, input_spikes=None):
+def compare(label, net, duration, devices, input_spikes=None, window=None, **options):
     monitors = ([sn.SpikeMonitor(n) for n in net.populations]
                 + [sn.StateMonitor(n, "v", indices=[0, p.size // 2, p.size - 1], every=0.5)
                    for n, p in net.populations.items() if not p.is_source]
@@ -56,8 +58,9 @@ def compare(label, net, duration, devices, input_spikes=None):
     one = net.run(duration, **kwargs)
     report = {"label": label, "spikes": {n: int(len(t)) for n, (t, _) in one.spikes.items()}, "runs": {}}
     for d in devices:
-        many = net.run(duration, devices=d, **kwargs)
-        problems = []
+        compiled = net.compile(precision="float64", devices=d, **options)
+        many = compiled.run(duration, chunk_steps=55 if window else None, **{k: v for k, v in kwargs.items() if k != "precision"})
+        problems = [] if window is None or compiled.shard_plan.window == window else [f"window {compiled.shard_plan.window}"]
         for name in one.spikes:
             for k in (0, 1):
                 if not np.array_equal(one.spikes[name][k], many.spikes[name][k]):
@@ -91,12 +94,33 @@ def resumed(net):
     return {"label": "resume", "spikes": {"exc": int(len(one.spikes["exc"][0]))}, "runs": {"2": problems}}
 
 
+def resumed_window(net):
+    """Brunel (delays 15 steps): pieces of 20.3, 13.1 and 26.6 ms (windows cut mid-way) on 3 devices."""
+    monitor = [sn.SpikeMonitor("exc")]
+    one = net.run(60.0, monitors=monitor, precision="float64", progress=False, seed=5)
+    compiled = net.compile(precision="float64", devices=3)
+    pieces, state = [], None
+    for duration in (20.3, 13.1, 26.6):
+        state = compiled.run(duration, monitors=monitor, seed=5, progress=False, resume=state)
+        pieces.append(state)
+    joined = [np.concatenate([r.spikes["exc"][k] for r in pieces]) for k in (0, 1)]
+    same = all(np.array_equal(joined[k], one.spikes["exc"][k]) for k in (0, 1))
+    events = sum(r.counts.synaptic_events["exc->exc"] for r in pieces)
+    problems = [] if same and events == one.counts.synaptic_events["exc->exc"] else ["resumed run differs"]
+    if compiled.shard_plan.window != 15:
+        problems.append(f"window {compiled.shard_plan.window}")
+    return {"label": "resume_window", "spikes": {"exc": int(len(one.spikes["exc"][0]))}, "runs": {"3": problems}}
+
+
 stimulus = (np.repeat(np.arange(0.0, 60.0, 3.0), 5), np.tile(np.arange(5), 20))
 reports = [compare("coba", coba(400, seed=1), 60.0, [2, 4]),
-           compare("brunel", build(5.0, 2.0, scale=0.1), 60.0, [3, 4]),
+           compare("brunel", build(5.0, 2.0, scale=0.1), 60.0, [3, 4], window=15),
+           compare("brunel_every_step", build(5.0, 2.0, scale=0.1), 60.0, [2], window=1, exchange_every=1),
+           compare("brunel_window_7", build(5.0, 2.0, scale=0.1), 60.0, [2], window=7, exchange_every=7),
+           compare("mixed_delayed", mixed(floor=3), 60.0, [2, 3], input_spikes={"stimulus": stimulus}, window=3),
            compare("coba_stdp", coba(400, seed=1, stdp=True), 60.0, [2, 3]),
            compare("mixed", mixed(), 60.0, [2, 4], input_spikes={"stimulus": stimulus}),
-           resumed(coba(400, seed=1, stdp=True))]
+           resumed(coba(400, seed=1, stdp=True)), resumed_window(build(5.0, 2.0, scale=0.1))]
 print("REPORT " + json.dumps(reports))
 '''
 
@@ -114,7 +138,8 @@ def reports():
     return {r["label"]: r for r in run_worker(WORKER)}
 
 
-@pytest.mark.parametrize("label", ["coba", "brunel", "coba_stdp", "mixed", "resume"])
+@pytest.mark.parametrize("label", ["coba", "brunel", "brunel_every_step", "brunel_window_7", "coba_stdp", "mixed",
+                                   "mixed_delayed", "resume", "resume_window"])
 def test_sharded_runs_equal_one_device(reports, label):
     report = reports[label]
     assert sum(report["spikes"].values()) > 100, report["spikes"]  # the networks are active
@@ -142,6 +167,14 @@ try:
     net.compile(devices=2).run_seeds(10.0, [0, 1])
 except sn.SpikenetError as error:
     print("REFUSED", str(error).splitlines()[0])
+for bad in (dict(devices=2, exchange_every=2), dict(devices=2, exchange_every=0), dict(devices=2, exchange_every=1.5),
+            dict(exchange_every=1)):
+    try:
+        net.compile(**bad)
+    except sn.SpikenetError as error:
+        print("REFUSED", str(error).splitlines()[0])
+    else:
+        print("ACCEPTED", bad)
 print("ONE DEVICE", type(net.compile(devices=1)).__name__)
 print("REPORT []")
 '''
@@ -149,6 +182,9 @@ print("REPORT []")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     lines = [line for line in done.stdout.splitlines() if line.startswith(("REFUSED", "ACCEPTED"))]
-    assert len(lines) == 7 and all(line.startswith("REFUSED") for line in lines), lines
+    assert len(lines) == 11 and all(line.startswith("REFUSED") for line in lines), lines
     assert "devices must be in [1, 4]" in lines[0] and "engine must be 'event'" in lines[5] and "run_seeds" in lines[6]
+    # COBA's synapses have no delay: exchanging less often than every step would deliver late.
+    assert "exchange_every must be an integer in [1, 1]" in lines[7], lines[7]
+    assert all("exchange_every" in line for line in lines[8:]), lines[8:]
     assert "ONE DEVICE CompiledNetwork" in done.stdout  # devices=1: the single-device engine

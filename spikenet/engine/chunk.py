@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from spikenet.engine.exchange import flush
 from spikenet.engine.state import channel_values
 from spikenet.engine.step import make_step
 from spikenet.validation import SpikenetError
@@ -62,6 +63,8 @@ def chunk_function(plan: Any, n_steps: int, every: int, record_words: tuple, sta
                                      for name in plan.driven_offsets}}
         if not state_records:
             carry, outputs = lax.scan(scan_step, carry, rasters, length=n_steps)
+            if "pending" in carry:  # sharded, exchange once per window: the partial window
+                carry, outputs = flush(plan, carry, outputs, arguments)
             driven = carry.pop("driven")
             return carry, {**outputs, "driven": driven}
 
@@ -79,6 +82,8 @@ def chunk_function(plan: Any, n_steps: int, every: int, record_words: tuple, sta
             carry, (last, more) = block(carry, tail, rest)
             recorded = tuple(jnp.concatenate([a, b[None]]) for a, b in zip(recorded, last))
             outputs = jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a, b]), outputs, more)
+        if "pending" in carry:
+            carry, outputs = flush(plan, carry, outputs, arguments)
         driven = carry.pop("driven")
         return carry, (recorded, {**outputs, "driven": driven})
 

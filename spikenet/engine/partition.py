@@ -42,6 +42,9 @@ class ShardPlan:
     owned: list[str]
     ghosts: dict[str, str]                        # ghost -> the owned population it mirrors
     external_sizes: dict[int, int] = field(default_factory=dict)  # PoissonInput k -> whole population size
+    count: int = 1                                # shards
+    window: int = 1                               # steps per exchange (spikenet.engine.exchange)
+    deferred: tuple[int, ...] = ()                # groups delivered at a window's end (window > 1)
 
 
 def resolve_devices(devices: Any) -> list:

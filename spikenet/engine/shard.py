@@ -8,8 +8,8 @@ delivery and plasticity stay local. Slice boundaries balance synapses and neuron
 (Poisson and explicit sources are cheap and identical on every shard), and for every neuron
 population a *ghost source* of the whole population from which its incoming synapses hang.
 
-Exchange. After the thresholds of a step, each shard packs its slices' spikes into 32-bit words
-(slices padded to whole words) and one ``all_gather`` of every population's words per step hands
+Exchange (:mod:`spikenet.engine.exchange`). After the thresholds of a step, each shard packs its slices' spikes into 32-bit words
+(slices padded to whole words) and one ``all_gather`` of every population's words per step (or per window) hands
 every shard the whole populations' spikes: the gathered words are the ghosts' words as they are
 (ghost neuron ``d * local + i`` is shard ``d``'s neuron ``i``). Pre-synaptic traces of plastic projections are kept per ghost, i.e. redundantly on every
 shard; post-synaptic traces and weights live with their synapses. The step is the single-device
@@ -22,7 +22,8 @@ static groups keep a single ELL (no degree buckets).
 
 ``resume=`` continues a run of the same sharded network. Not (yet) supported with devices: the
 dense engine, ``parameters`` overrides, ``run_seeds``/``run_sweep`` and the state accessors;
-exchange is per step (the min-delay window of NEST is not used). Host memory: the whole network's
+spikes are exchanged once per window of ``d`` steps when every delay between devices allows it
+(NEST's min-delay communication, :mod:`spikenet.engine.exchange`). Host memory: the whole network's
 description stays beside the shard networks'.
 """
 
@@ -40,6 +41,7 @@ import numpy as np
 from spikenet.engine import inputs
 from spikenet.engine.chunk import chunk_function, plan_chunks
 from spikenet.engine.compiled import CompiledNetwork
+from spikenet.engine.exchange import check_windowable, deferred_groups, exchange_window, pending_words
 from spikenet.engine.partition import AXIS, GHOST_SUFFIX, ShardPlan, local_sizes, merge_floors, partition, resolve_devices, shard_floors, shard_network
 from spikenet.engine.result import Result
 from spikenet.engine.shard_results import ShardedResults
@@ -74,7 +76,7 @@ class ShardedCompiledNetwork(ShardedResults):
     docstring for how the network is cut and what is exchanged)."""
 
     def __init__(self, network: Network, precision: str = "float32", engine: str = "event", delivery: Any = None,
-                 devices: Any = 1) -> None:
+                 devices: Any = 1, exchange_every: int | None = None) -> None:
         if engine != "event":
             raise SpikenetError(f"engine must be 'event' with devices (the dense reference runs on one device); got {engine!r}")
         self.network, self.precision, self.dt = network, precision, network.dt
@@ -94,9 +96,14 @@ class ShardedCompiledNetwork(ShardedResults):
         ghosts = {population.name + GHOST_SUFFIX: population.name for population in network.populations.values()
                   if population.name + GHOST_SUFFIX in self.shard_networks[0].populations}
         external = {k: drive.population.size for k, drive in enumerate(network.poisson_inputs)}
-        self.shard_plan = ShardPlan(AXIS, owned, ghosts, external)
+        self.shard_plan = ShardPlan(AXIS, owned, ghosts, external, count=shards)
         for compiled in self.shards:
             compiled.layout.shard = self.shard_plan
+        layout = self.shards[0].layout
+        check_windowable(layout)
+        self.shard_plan.window = exchange_window(layout, network, exchange_every) if ghosts else 1
+        self.shard_plan.deferred = deferred_groups(layout) if self.shard_plan.window > 1 else ()
+        self.pending = pending_words(layout) if self.shard_plan.window > 1 else {}
         self.plans = [c.plan(c.base_values) for c in self.shards]
         signatures = {p.signature for p in self.plans}
         self.arguments = [self._arguments(d) for d in range(shards)]
@@ -197,7 +204,9 @@ class ShardedCompiledNetwork(ShardedResults):
                     compiled._base_arguments = None
             arguments = self._device_arguments
             if resume is None:
-                carry = self._sharding(_stack([to_carry(c.starting_state(c.base_values, None)) for c in self.shards]))
+                pending = {name: np.zeros((self.shard_plan.window, n), np.uint32) for name, n in self.pending.items()}
+                carry = self._sharding(_stack([{**to_carry(c.starting_state(c.base_values, None)), **({"pending": pending} if pending else {})}
+                                               for c in self.shards]))
             else:
                 carry = self._sharding(start_state.carry)
             key = self._sharding(np.asarray(jax.random.PRNGKey(seed)), jax.sharding.PartitionSpec())
@@ -214,6 +223,9 @@ class ShardedCompiledNetwork(ShardedResults):
                 compile_seconds += seconds
                 t0 = time.perf_counter()
                 carry, outputs = executable(carry, rasters, arguments, key)
+                # (XLA may give an empty array, e.g. no channels, a replicated sharding: split it again)
+                own = jax.sharding.NamedSharding(self.mesh, jax.sharding.PartitionSpec(AXIS))
+                carry = jax.tree_util.tree_map(lambda x: x if x.sharding == own else jax.device_put(x, own), carry)
                 recorded, outputs = outputs if state_records else ((), outputs)
                 outputs, recorded = self._host(outputs), self._host(recorded)
                 run_seconds += time.perf_counter() - t0

@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from spikenet.engine.exchange import exchange_spikes, store_and_exchange
 from spikenet.engine.leaves import signature, with_leaves
 from spikenet.engine.plastic import PlasticPlan, decay_traces, post_pathway, pre_pathway
 from spikenet.neuron_protocol import SynapticDrive
@@ -124,34 +125,6 @@ def thresholds(plan: StepPlan, neurons: dict, raster: dict, arguments: dict, key
     return neurons, spiked
 
 
-def exchange_spikes(plan: StepPlan, spiked: dict, arguments: dict) -> tuple[dict, dict]:
-    """Sharded engine: every shard's spikes of a population, as the whole population's spikes.
-
-    Each shard owns a slice of every neuron population (padded to whole 32-bit words; padding
-    never spikes). One ``all_gather`` of all populations' packed words gives, per population in shard
-    order, the packed words of the population's ghost source (whose neuron ``d * local + i`` is
-    shard ``d``'s neuron ``i``), from which the shard's incoming synapses hang. Returns the spike
-    vectors (the ghosts' unpacked, used only by plasticity) and the packed words of the owned
-    populations and of the ghosts."""
-    shard = plan.layout.shard
-    words = {}
-    for name in shard.owned:
-        spiked[name] = spiked[name] & arguments["shard"]["valid"][name]
-        words[name] = pack_spikes(spiked[name])
-    if not shard.ghosts:
-        return spiked, words
-    # One collective per step for every population (a collective costs tens of microseconds on CPU).
-    gathered = lax.all_gather(jnp.concatenate([words[owner] for owner in shard.ghosts.values()]), shard.axis)
-    start = 0
-    for ghost, owner in shard.ghosts.items():  # (gathered: shards x the words of every population)
-        size = words[owner].shape[0]
-        words[ghost] = gathered[:, start:start + size].reshape(-1)
-        start += size
-        bits = (words[ghost][:, None] >> jnp.arange(32, dtype=jnp.uint32)) & jnp.uint32(1)
-        spiked[ghost] = bits.reshape(-1).astype(bool)
-    return spiked, words
-
-
 def deliver_static(plan: StepPlan, out: Any, rows: dict, words: Any, spiked: Any, inbox: Any, ring: Any, slot: Any, dtype: Any):
     """Phase 3 (synapses) for a static group: into this step's inbox or the delay ring.
 
@@ -241,6 +214,8 @@ def make_step(plan: StepPlan, key: Any, record_words: tuple[str, ...]):
     layout = plan.layout
     dtype, buffer_size, ring_slots, channel_size = layout.dtype, layout.buffer_size, layout.ring_slots, layout.channel_size
     index_of = {id(out): i for i, out in enumerate(layout.outgoing)}
+    shard = getattr(layout, "shard", None)
+    deferred = shard.deferred if shard is not None and shard.window > 1 else ()
 
     def step(carry, raster, arguments):
         t, ring = carry["t"], carry["ring"]
@@ -252,7 +227,7 @@ def make_step(plan: StepPlan, key: Any, record_words: tuple[str, ...]):
         # 2. thresholds.
         neurons, spiked = thresholds(plan, neurons, raster, arguments, key, t, dtype)
         exchanged = {}
-        if getattr(layout, "shard", None) is not None:
+        if shard is not None:
             spiked, exchanged = exchange_spikes(plan, spiked, arguments)
         words = {p.name: exchanged[p.name] if p.name in exchanged else pack_spikes(spiked[p.name]) for p in layout.populations}
         # 3. synapses: zero-delay events, PoissonInput events and the ring's slot of this step add
@@ -264,8 +239,8 @@ def make_step(plan: StepPlan, key: Any, record_words: tuple[str, ...]):
         events, updates = {}, {}
         for index, out in enumerate(layout.outgoing):
             rows, name = arguments["rows"][index], out.population.name
-            if out.fused_into is not None:
-                continue  # delivered in the loop of its population's plastic projection
+            if out.fused_into is not None or index in deferred:
+                continue  # delivered in the loop of its population's plastic projection, or at the window's end
             if out.plastic:
                 p = plan.plastic[out.projections[0].name]
                 if layout.engine == "dense":
@@ -293,6 +268,9 @@ def make_step(plan: StepPlan, key: Any, record_words: tuple[str, ...]):
             plastic[name], inbox, more = post_pathway(p, plastic[name], words[p.post_name], inbox, arguments, t,
                                                       p.target_offset, dtype, context)
             updates[name] = updates[name] + more
+        if deferred:  # sharded, exchange once per window (spikenet.engine.exchange)
+            ring, pending, deferred_events = store_and_exchange(plan, carry["pending"], words, ring, arguments, t)
+            events.update(deferred_events)
         inbox, external_events = external_inputs(plan, inbox, arguments, key, t, dtype)
         if ring_slots:
             ring_rows = ring.reshape(ring_slots, buffer_size)  # see the note in deliver_static
@@ -300,6 +278,8 @@ def make_step(plan: StepPlan, key: Any, record_words: tuple[str, ...]):
             ring = ring_rows.at[slot].set(0.0).reshape(-1)
         new_carry = {"neurons": None, "channels": inbox[:channel_size] if delta_size else inbox, "ring": ring,
                      "plastic": plastic, "t": t + 1}
+        if deferred:
+            new_carry["pending"] = pending
         if "driven" in carry:
             new_carry["driven"] = count_driven(plan, carry["driven"], driven, inbox, before_delivery)
         # End of 3 (delta targets) and 4. resets.
