@@ -14,7 +14,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from spikenet.connectivity import FromIndices
+from spikenet.connectivity import FromIndices, Synapses
 from spikenet.engine.compiled import CompiledNetwork
 from spikenet.network import Network
 from spikenet.validation import SpikenetError
@@ -117,7 +117,7 @@ def _sliced_model(model: Any, size: int, start: int, stop: int, length: int) -> 
 
 
 def shard_network(network: Network, shard: int, bounds: dict[str, np.ndarray], local: dict[str, int]) -> tuple[Network, dict]:
-    """Shard ``shard``'s network and, per projection, the global synapse numbers it holds (in its order)."""
+    """Shard ``shard``'s network and, per plastic projection, the global synapse numbers it holds (in its order)."""
     sub = Network(dt=network.dt, seed=network.seed)
     kept: dict[str, np.ndarray] = {}
     for population in network.populations.values():
@@ -137,7 +137,8 @@ def shard_network(network: Network, shard: int, bounds: dict[str, np.ndarray], l
         post = projection.post
         start, stop = (int(x) for x in bounds[post.name][shard:shard + 2])
         chosen = np.flatnonzero((projection.synapses.post >= start) & (projection.synapses.post < stop))
-        kept[projection.name] = chosen
+        if projection.plasticity is not None:  # (for the plastic weights of the results; 8 bytes per synapse)
+            kept[projection.name] = chosen
         pre = projection.synapses.pre[chosen].astype(np.int64)
         if projection.pre.is_source:
             pre_name = projection.pre.name
@@ -189,3 +190,19 @@ def merge_floors(per_shard: list[dict]) -> dict:
             else:
                 merged[key] = max(merged[key], value)
     return merged
+
+
+def release_static_synapses(compiled: CompiledNetwork) -> None:
+    """A shard's static projections once its step arguments are built: their synapse arrays (and
+    the run values' weights) are not read again with devices (no ``parameters=`` overrides, and
+    results take static weights from the whole network), so they are replaced by empty arrays.
+    Static rows fused into a plastic group's loop are kept (the plastic state is built from them)."""
+    for out in compiled.layout.outgoing:
+        if out.plastic or out.fused_into is not None:
+            continue
+        for projection in out.projections:
+            synapses, empty = projection.synapses, (lambda a: np.empty(0, a.dtype))  # (not views: they keep the arrays)
+            projection.synapses = Synapses(empty(synapses.pre), empty(synapses.post), synapses.n_pre, synapses.n_post)
+            projection.rule = FromIndices(projection.synapses.pre, projection.synapses.post)
+            projection.weights, projection.delay_steps = empty(projection.weights), empty(projection.delay_steps)
+            compiled.base_values.weights[projection.name] = projection.weights

@@ -29,6 +29,7 @@ description stays beside the shard networks'.
 
 from __future__ import annotations
 
+import gc
 import math
 import time
 from dataclasses import dataclass, field
@@ -42,7 +43,8 @@ from spikenet.engine import inputs
 from spikenet.engine.chunk import chunk_function, plan_chunks
 from spikenet.engine.compiled import CompiledNetwork
 from spikenet.engine.exchange import check_windowable, deferred_groups, exchange_window, pending_words
-from spikenet.engine.partition import AXIS, GHOST_SUFFIX, ShardPlan, local_sizes, merge_floors, partition, resolve_devices, shard_floors, shard_network
+from spikenet.engine.partition import (AXIS, GHOST_SUFFIX, ShardPlan, local_sizes, merge_floors, partition, release_static_synapses,
+                                       resolve_devices, shard_floors, shard_network)
 from spikenet.engine.result import Result
 from spikenet.engine.shard_results import ShardedResults
 from spikenet.engine.runner import bytes_per_step, new_counts, progress_bar, resolve_monitors, shapes_of, timed_compile
@@ -85,16 +87,26 @@ class ShardedCompiledNetwork(ShardedResults):
         shards = len(self.devices)
         self.bounds = partition(network, shards)
         self.local = local_sizes(self.bounds)
-        built = [shard_network(network, d, self.bounds, self.local) for d in range(shards)]
-        self.shard_networks = [b[0] for b in built]
-        self.kept = [b[1] for b in built]
-        # Each shard compiled once unpadded to learn its widths (one at a time: memory), then padded.
-        self.floors = merge_floors([shard_floors(CompiledNetwork(n, precision, "event", delivery, floors={}))
-                                    for n in self.shard_networks])
-        self.shards = [CompiledNetwork(n, precision, "event", delivery, floors=self.floors) for n in self.shard_networks]
+        # Each shard's description is built, compiled unpadded to learn its widths and dropped, one
+        # at a time (memory); then again, compiled padded to the widest shard's widths, its step
+        # arguments built and its static synapse arrays released (only the row tables stay).
+        widths = []
+        for d in range(shards):
+            widths.append(shard_floors(CompiledNetwork(shard_network(network, d, self.bounds, self.local)[0],
+                                                       precision, "event", delivery, floors={})))
+            gc.collect()  # (the layouts hold reference cycles: free this shard's tables now)
+        self.floors = merge_floors(widths)
+        self.shards, self.kept, self.arguments = [], [], []
+        for d in range(shards):
+            shard_description, kept = shard_network(network, d, self.bounds, self.local)
+            self.shards.append(CompiledNetwork(shard_description, precision, "event", delivery, floors=self.floors))
+            self.kept.append(kept)
+            self.arguments.append(self._arguments(d))
+            release_static_synapses(self.shards[d])
+            gc.collect()  # (the layouts hold reference cycles: free the released arrays now)
         owned = [p.name for p in network.populations.values() if not p.is_source]
         ghosts = {population.name + GHOST_SUFFIX: population.name for population in network.populations.values()
-                  if population.name + GHOST_SUFFIX in self.shard_networks[0].populations}
+                  if population.name + GHOST_SUFFIX in self.shards[0].network.populations}
         external = {k: drive.population.size for k, drive in enumerate(network.poisson_inputs)}
         self.shard_plan = ShardPlan(AXIS, owned, ghosts, external, count=shards)
         for compiled in self.shards:
@@ -106,7 +118,6 @@ class ShardedCompiledNetwork(ShardedResults):
         self.pending = pending_words(layout) if self.shard_plan.window > 1 else {}
         self.plans = [c.plan(c.base_values) for c in self.shards]
         signatures = {p.signature for p in self.plans}
-        self.arguments = [self._arguments(d) for d in range(shards)]
         shapes = {shapes_of(a) for a in self.arguments}
         if len(signatures) != 1 or len(shapes) != 1:
             raise SpikenetError("internal: the shards' compiled steps differ in shape; please report this network")  # pragma: no cover
@@ -153,6 +164,29 @@ class ShardedCompiledNetwork(ShardedResults):
 
         return jax.tree_util.tree_map(place, tree)
 
+    def _place_arguments(self) -> Any:
+        """The shards' arguments as global arrays (shard axis first), leaf by leaf; each leaf's host
+        tables are released once placed, and no stacked host copy is made (memory: the host tables
+        and the devices' never coexist for more than one leaf)."""
+        sharding = jax.sharding.NamedSharding(self.mesh, jax.sharding.PartitionSpec(AXIS))
+        flat = [jax.tree_util.tree_flatten(a) for a in self.arguments]
+        leaves, treedef = [f[0] for f in flat], flat[0][1]
+        self.arguments = None
+        for compiled in self.shards:
+            compiled._base_arguments = None
+            for out in compiled.layout.outgoing:
+                if not out.plastic:
+                    out.targets = None  # (the same table as the arguments'; never read again with devices)
+        placed = []
+        for i in range(len(leaves[0])):
+            parts = [np.asarray(leaves[d][i]) for d in range(len(leaves))]
+            for d in range(len(leaves)):
+                leaves[d][i] = None
+            shape = (len(parts),) + parts[0].shape
+            placed.append(jax.make_array_from_callback(shape, sharding, lambda index, parts=parts: parts[index[0].start or 0][None]))
+            del parts
+        return jax.tree_util.tree_unflatten(treedef, placed)
+
     @staticmethod
     def _host(tree: Any) -> Any:
         """Global arrays back on the host (gathered from every process when there are several)."""
@@ -198,10 +232,7 @@ class ShardedCompiledNetwork(ShardedResults):
         rates = {m.population: [] for m in rate_monitors}
         with self.precision_context():
             if self._device_arguments is None:
-                self._device_arguments = self._sharding(_stack(self.arguments))
-                self.arguments = None  # the host tables are not kept beside the devices' (memory)
-                for compiled in self.shards:
-                    compiled._base_arguments = None
+                self._device_arguments = self._place_arguments()
             arguments = self._device_arguments
             if resume is None:
                 pending = {name: np.zeros((self.shard_plan.window, n), np.uint32) for name, n in self.pending.items()}
