@@ -188,3 +188,37 @@ print("REPORT []")
     assert "exchange_every must be an integer in [1, 1]" in lines[7], lines[7]
     assert all("exchange_every" in line for line in lines[8:]), lines[8:]
     assert "ONE DEVICE CompiledNetwork" in done.stdout  # devices=1: the single-device engine
+
+
+def test_shard_widths_counted_equal_the_built_shards():
+    """The widths every shard's rows are padded to, counted from the whole network's synapses
+    (``floors_from_degrees``, used for static networks instead of building every shard twice), equal
+    those of the shards built and compiled unpadded (``shard_floors``, merged) — for COBA (no delays),
+    Brunel (delays) and a network with Poisson and explicit sources, delayed and undelayed, on 2 and 3 shards."""
+    import numpy as np
+
+    import spikenet as sn
+    from experiments.brunel2000 import build
+    from experiments.networks import coba
+    from neurons import LIF
+    from spikenet.engine.compiled import CompiledNetwork
+    from spikenet.engine.partition import floors_from_degrees, local_sizes, merge_floors, partition, shard_floors, shard_network
+
+    mixed = sn.Network(dt=0.1, seed=3)
+    rng = np.random.default_rng(0)
+    a = mixed.population("a", 50, LIF(tau_m=20.0, v_rest=-60.0, v_threshold=-50.0, v_reset=-60.0))
+    b = mixed.population("b", 7, LIF(tau_m=20.0, v_rest=-60.0, v_threshold=-50.0, v_reset=-60.0))
+    noise = mixed.poisson_source("noise", 30, 20.0)
+    stimulus = mixed.spike_source("stimulus", 5, np.zeros(0, np.int64), np.zeros(0))
+    mixed.connect(noise, a, sn.FixedProbability(0.3), synapse=sn.CurrentExp(tau=5.0), weight=30.0)
+    mixed.connect(stimulus, b, sn.AllToAll(), synapse=sn.Delta(), weight=4.0, delay=0.5)
+    mixed.connect(a, b, sn.FixedInDegree(10), synapse=sn.Delta(), weight=1.0, delay=rng.integers(1, 20, 70) * 0.1)
+    mixed.connect(b, a, sn.FixedProbability(0.5), synapse=sn.Delta(), weight=-1.0)
+    for net in (coba(400, seed=1), build(5.0, 2.0, scale=0.1), mixed):
+        for shards in (2, 3):
+            bounds = partition(net, shards)
+            local = local_sizes(bounds)
+            built = merge_floors([shard_floors(CompiledNetwork(shard_network(net, d, bounds, local)[0], floors={}))
+                                  for d in range(shards)])
+            assert floors_from_degrees(net, bounds) == built
+    assert floors_from_degrees(coba(100, seed=1, stdp=True), partition(coba(100, seed=1, stdp=True), 2)) is None

@@ -159,6 +159,33 @@ def shard_network(network: Network, shard: int, bounds: dict[str, np.ndarray], l
     return sub, kept
 
 
+def floors_from_degrees(network: Network, bounds: dict[str, np.ndarray]) -> "dict | None":
+    """The merged floors of :func:`shard_floors` over the shards, counted from the whole network's
+    synapses (a shard's static row width is its largest count of synapses from one source neuron
+    into the shard's slice), without building any shard; None when a projection is plastic (the
+    plastic and fused tables have more floors: the shards are compiled to learn them)."""
+    if any(p.plasticity is not None for p in network.projections):
+        return None
+    floors: dict = {"ring": 0}
+    for population in network.populations.values():
+        leaving = [p for p in network.projections if p.pre is population]
+        if not leaving:
+            continue
+        name = "static:" + (population.name if population.is_source else population.name + GHOST_SUFFIX)
+        widest = 0
+        for d in range(len(next(iter(bounds.values()))) - 1):  # (one shard at a time: small temporaries)
+            counts = np.zeros(population.size, np.int64)
+            for projection in leaving:
+                post, (start, stop) = projection.synapses.post, bounds[projection.post.name][d:d + 2]
+                counts += np.bincount(projection.synapses.pre[(post >= start) & (post < stop)], minlength=population.size)
+            widest = max(widest, int(counts.max(initial=0)))
+        floors[("width", name)] = widest
+        longest = max((int(p.delay_steps.max()) for p in leaving if p.n_synapses), default=0)
+        floors[("delayed", name)] = longest > 0
+        floors["ring"] = max(floors["ring"], longest + 1 if longest > 0 else 0)
+    return floors
+
+
 def shard_floors(compiled: CompiledNetwork) -> dict:
     """One shard's ring, row widths and fused spans (merged over the shards by :func:`merge_floors`)."""
     floors: dict = {"ring": compiled.layout.ring_slots, "groups": len(compiled.layout.outgoing)}

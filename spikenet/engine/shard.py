@@ -43,7 +43,7 @@ from spikenet.engine import inputs
 from spikenet.engine.chunk import chunk_function, plan_chunks
 from spikenet.engine.compiled import CompiledNetwork
 from spikenet.engine.exchange import check_windowable, deferred_groups, exchange_window, pending_words
-from spikenet.engine.partition import (AXIS, GHOST_SUFFIX, ShardPlan, local_sizes, merge_floors, partition, release_static_synapses,
+from spikenet.engine.partition import (AXIS, GHOST_SUFFIX, ShardPlan, floors_from_degrees, local_sizes, merge_floors, partition, release_static_synapses,
                                        resolve_devices, shard_floors, shard_network)
 from spikenet.engine.result import Result
 from spikenet.engine.shard_results import ShardedResults
@@ -87,15 +87,18 @@ class ShardedCompiledNetwork(ShardedResults):
         shards = len(self.devices)
         self.bounds = partition(network, shards)
         self.local = local_sizes(self.bounds)
-        # Each shard's description is built, compiled unpadded to learn its widths and dropped, one
-        # at a time (memory); then again, compiled padded to the widest shard's widths, its step
-        # arguments built and its static synapse arrays released (only the row tables stay).
-        widths = []
-        for d in range(shards):
-            widths.append(shard_floors(CompiledNetwork(shard_network(network, d, self.bounds, self.local)[0],
-                                                       precision, "event", delivery, floors={})))
-            gc.collect()  # (the layouts hold reference cycles: free this shard's tables now)
-        self.floors = merge_floors(widths)
+        # The widest shard's row widths: counted from the whole network's synapses (static networks),
+        # or (with plasticity) each shard's description built, compiled unpadded and dropped, one at
+        # a time. Then shard by shard: description, compiled padded to those widths, step arguments,
+        # static synapse arrays released (only the row tables stay; memory).
+        self.floors = floors_from_degrees(network, self.bounds)
+        if self.floors is None:
+            widths = []
+            for d in range(shards):
+                widths.append(shard_floors(CompiledNetwork(shard_network(network, d, self.bounds, self.local)[0],
+                                                           precision, "event", delivery, floors={})))
+                gc.collect()  # (the layouts hold reference cycles: free this shard's tables now)
+            self.floors = merge_floors(widths)
         self.shards, self.kept, self.arguments = [], [], []
         for d in range(shards):
             shard_description, kept = shard_network(network, d, self.bounds, self.local)
