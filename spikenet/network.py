@@ -103,6 +103,9 @@ class Projection:
 
     Attributes
     ----------
+    rule : connectivity rule
+        The rule given to :meth:`Network.connect`; for :class:`FromIndices`, one over the
+        projection's own ``synapses.pre`` and ``.post`` (CSR order; the caller's arrays are not kept).
     synapses : Synapses
         The realised synapse list (CSR order).
     weights : numpy.ndarray
@@ -378,6 +381,10 @@ class Network:
             from spikenet.plasticity import check_rule
 
             check_rule(plasticity, name, delay_steps)
+        if isinstance(rule, FromIndices):
+            # Not the caller's arrays (8 bytes per synapse kept alive): the same list over the
+            # projection's own arrays, in CSR order.
+            rule = FromIndices(synapses.pre, synapses.post)
         projection = Projection(name, pre, post, rule, synapse, synapses, weights, delay_steps, plasticity)
         self.projections.append(projection)
         self._compiled.clear()

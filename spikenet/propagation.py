@@ -131,20 +131,34 @@ def deliver_events(buffer: jnp.ndarray, words: jnp.ndarray, targets: jnp.ndarray
     return lax.fori_loop(0, total, body, (buffer, jnp.zeros(out_degrees.shape[0], jnp.int32)))
 
 
-def row_slots(n_pre: int, pre_lists: list[np.ndarray], dtype=np.int64):
+def row_slots(n_pre: int, pre_lists: list[np.ndarray], dtype=np.int64, width: int = 0):
     """Per synapse list (each sorted by pre), the column each synapse takes in its row when the
     lists fill the rows one after another (a list's synapses in their order): the layout of
-    :func:`build_rows`, also used to find a synapse's slot again without storing it."""
-    filled = np.zeros(n_pre, dtype=dtype)  # slots already used in each row by earlier lists
+    :func:`build_rows`, also used to find a synapse's slot again without storing it. With
+    ``width``, the flat slot ``pre * width + column`` instead. Temporaries: two ``dtype`` values
+    per synapse of one list (int32 needs every result and the list's length below 2**31)."""
+    filled = np.zeros(n_pre, dtype=np.int64)  # slots already used in each row by earlier lists
+    rows = np.arange(n_pre, dtype=np.int64) * width
     for pre in pre_lists:
-        degrees = np.bincount(pre, minlength=n_pre).astype(dtype)
-        starts = np.zeros(n_pre + 1, np.int64)
-        np.cumsum(degrees, out=starts[1:])
-        slot = filled[pre]
-        slot += np.arange(pre.size, dtype=dtype)
-        slot -= starts[pre].astype(dtype)
+        degrees = np.bincount(pre, minlength=n_pre)
+        # synapse k of the list (sorted by pre) takes column k - (its row's first synapse) + filled[row]
+        base = (rows + filled - np.cumsum(degrees) + degrees).astype(dtype)
+        slot = np.arange(pre.size, dtype=dtype)
+        slot += base[pre]
         yield slot
         filled += degrees
+
+
+def host_table(shape: tuple, dtype, fill) -> np.ndarray:
+    """A new array of ``shape`` filled with ``fill``, its data 64-byte aligned: ``jax.device_put``
+    on the CPU then uses the array in place (no device copy beside the host table)."""
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    raw = np.empty(nbytes + 64, np.uint8)
+    start = -raw.ctypes.data % 64
+    array = raw[start:start + nbytes].view(dtype).reshape(shape)
+    array.fill(fill)
+    return array
 
 
 def build_rows(n_pre: int, pre_lists: list[np.ndarray], target_lists: list[np.ndarray], value_lists: list[list[np.ndarray]],
@@ -164,17 +178,19 @@ def build_rows(n_pre: int, pre_lists: list[np.ndarray], target_lists: list[np.nd
     for pre in pre_lists:
         total_degree += np.bincount(pre, minlength=n_pre)
     width = max(int(total_degree.max()) if total_degree.size else 0, 1, int(min_width))
-    targets = np.full((n_pre + 1, width), sentinel, dtype=target_dtype)
+    targets = host_table((n_pre + 1, width), target_dtype, sentinel)
     value_dtypes = value_dtypes or [None] * len(value_lists)
     value_arrays = [np.zeros((n_pre + 1, width), dtype=dtype or np.asarray(values[0]).dtype if values else np.float64)
                     for values, dtype in zip(value_lists, value_dtypes)]
-    for k, (pre, target, slot) in enumerate(zip(pre_lists, target_lists, row_slots(n_pre, pre_lists))):
-        if pre.size and np.any(np.diff(pre) < 0):
+    index = np.int32 if (n_pre + 1) * width < 2**31 and max([pre.size for pre in pre_lists], default=0) < 2**31 else np.int64
+    for k, (pre, target, slot) in enumerate(zip(pre_lists, target_lists, row_slots(n_pre, pre_lists, index))):
+        if pre.size > 1 and np.any(pre[1:] < pre[:-1]):
             raise ValueError("build_rows needs synapse lists sorted by pre-synaptic index")
         targets[pre, slot] = target
         if positions is not None:
-            flat = pre * width + slot
-            positions.append(flat.astype(np.int32) if (n_pre + 1) * width < 2**31 else flat)  # (4 bytes per synapse)
+            flat = pre.astype(index) * index(width)
+            flat += slot
+            positions.append(flat)  # (int32 where the table allows: 4 bytes per synapse)
         for array, values in zip(value_arrays, value_lists):
             array[pre, slot] = values[k]
         del slot

@@ -1,6 +1,7 @@
 """How a projection stores its synapses: CSR order (checked against numpy's ``lexsort``, the
 definition of "by pre, then post, stable"), delays in the smallest unsigned type, float32 weights
-kept as given, and a FromIndices list never aliasing the caller's arrays."""
+kept as given, a FromIndices list never aliasing (nor keeping) the caller's arrays, and row tables
+placed on a CPU device without a copy."""
 
 import numpy as np
 import pytest
@@ -75,3 +76,68 @@ def test_recomputed_positions_are_where_build_rows_put_the_synapses():
     for k, (pre, position) in enumerate(zip(lists, recorded)):  # and the slots hold those synapses
         assert np.all(position // targets.shape[1] == pre)
         np.testing.assert_array_equal(targets.reshape(-1)[position], np.arange(pre.size))
+
+
+def test_from_indices_rule_keeps_the_projections_own_arrays():
+    """A FromIndices projection's rule is over its own (CSR-ordered) arrays, not the caller's: the
+    caller's index arrays (8 bytes per synapse) are freed with the caller's references."""
+    net = sn.Network(dt=0.1)
+    source = net.spike_source("a", 4, [0], [0.0])
+    cells = net.population("cells", 5, LIF())
+    pre, post = np.array([3, 0, 2, 0], np.int32), np.array([1, 4, 0, 2], np.int32)
+    projection = net.connect(source, cells, sn.FromIndices(pre, post), synapse=sn.Delta(), weight=[1.0, 2.0, 3.0, 4.0])
+    rule = projection.rule
+    assert isinstance(rule, sn.FromIndices)
+    assert rule.pre is projection.synapses.pre and rule.post is projection.synapses.post
+    assert not np.may_share_memory(rule.pre, pre) and not np.may_share_memory(rule.post, post)
+    assert list(zip(rule.pre.tolist(), rule.post.tolist())) == [(0, 2), (0, 4), (2, 0), (3, 1)]
+    assert projection.weights.tolist() == [4.0, 2.0, 3.0, 1.0]
+    rebuilt = rule.build(4, 5, np.random.default_rng(0), False)  # the same list again
+    np.testing.assert_array_equal(rebuilt.pre, projection.synapses.pre)
+    np.testing.assert_array_equal(rebuilt.post, projection.synapses.post)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_row_slots_flat_positions(dtype):
+    """row_slots with a width gives pre * width + column, the column of the plain call."""
+    from spikenet.propagation import row_slots
+
+    rng = np.random.default_rng(5)
+    lists = [np.sort(rng.integers(0, 30, n)).astype(np.int32) for n in (300, 0, 120)]
+    width = 40
+    for pre, column, flat in zip(lists, row_slots(30, lists), row_slots(30, lists, dtype, width)):
+        assert flat.dtype == dtype
+        np.testing.assert_array_equal(flat, pre.astype(np.int64) * width + column)
+    filled = np.zeros(30, np.int64)  # columns: each row's synapses one after another, list after list
+    for pre, column in zip(lists, row_slots(30, lists)):
+        for k in range(pre.size):
+            assert column[k] == filled[pre[k]]
+            filled[pre[k]] += 1
+
+
+def test_row_tables_are_aligned_and_placed_without_a_copy_on_cpu():
+    """The static rows' targets and weights are 64-byte aligned host tables, which jax.device_put
+    uses in place on a CPU device (one copy of the rows in memory, not two)."""
+    import jax
+
+    from spikenet.propagation import host_table
+
+    table = host_table((7, 3), np.int32, 9)
+    assert table.shape == (7, 3) and table.dtype == np.int32 and np.all(table == 9)
+    assert table.ctypes.data % 64 == 0 and table.flags.c_contiguous
+    net = sn.Network(dt=0.1)
+    source = net.spike_source("a", 50, [0], [0.0])
+    cells = net.population("cells", 40, LIF())
+    rng = np.random.default_rng(1)
+    net.connect(source, cells, sn.FromIndices(rng.integers(0, 50, 900), rng.integers(0, 40, 900)),
+                synapse=sn.CurrentExp(2.0), weight=rng.random(900).astype(np.float32), delay=0.5)
+    compiled = net.compile()
+    host = compiled.arguments(compiled.base_values)
+    targets, weights = host["rows"][0]["targets"], host["rows"][0]["weights"]
+    assert targets.ctypes.data % 64 == 0 and weights.ctypes.data % 64 == 0
+    pointers = targets.ctypes.data, weights.ctypes.data
+    device = compiled.device_arguments(host)["rows"][0]
+    np.testing.assert_array_equal(np.asarray(device["targets"]), targets)
+    np.testing.assert_array_equal(np.asarray(device["weights"]), weights)
+    if jax.default_backend() == "cpu":
+        assert (device["targets"].unsafe_buffer_pointer(), device["weights"].unsafe_buffer_pointer()) == pointers

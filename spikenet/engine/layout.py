@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from spikenet.network import Network
-from spikenet.propagation import row_slots
+from spikenet.propagation import host_table, row_slots
 from spikenet.engine.rows import BUCKET_SLACK_ENTRIES, Outgoing, RowBucket, RowTables, bucket_plan
 from spikenet.synapses import ALPHA_SYNAPSES, Delta
 from spikenet.validation import SpikenetError
@@ -38,10 +38,7 @@ def static_positions(out: Outgoing):
     synapse where :func:`spikenet.propagation.build_rows` put it (:func:`~spikenet.propagation.row_slots`).
     Recomputed when weights are placed instead of stored (4 bytes per synapse)."""
     index = np.int32 if (out.population.size + 1) * out.width < 2**31 else np.int64  # (int32: half the temporaries)
-    pre_lists = [projection.synapses.pre for projection in out.projections]
-    for pre, slot in zip(pre_lists, row_slots(out.population.size, pre_lists, index)):
-        slot += pre.astype(index) * index(out.width)
-        yield slot
+    yield from row_slots(out.population.size, [projection.synapses.pre for projection in out.projections], index, out.width)
 
 
 class Layout(RowTables):
@@ -175,7 +172,7 @@ class Layout(RowTables):
     def rows_weights(self, out: Outgoing, weights: dict[str, np.ndarray]) -> "np.ndarray | list[np.ndarray]":
         """The (n_pre + 1, K) weight rows of a group, from per-projection weights (synapse order);
         for a bucketed static group, the (n_b + 1, W_b) rows of each bucket (views of one table)."""
-        rows = np.zeros(out.entries, dtype=self.dtype)
+        rows = host_table((out.entries,), self.dtype, 0)  # (aligned: placed on a CPU device without a copy)
         positions = out.positions if out.positions else static_positions(out)
         for projection, position in zip(out.projections, positions):
             rows[position] = weights[projection.name]

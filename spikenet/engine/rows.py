@@ -201,8 +201,11 @@ class RowTables:
         if sentinel >= 2**31:
             raise SpikenetError(f"population {out.population.name!r}: synapse index space exceeds int32")
 
-        def targets(p):
-            return self.target_offset(p) + p.synapses.post + (p.delay_steps.astype(np.int64) * self.buffer_size if out.delayed else 0)
+        def targets(p):  # int32 (sentinel < 2**31), built in place: 4 bytes per synapse
+            index = np.multiply(p.delay_steps, self.buffer_size, dtype=np.int32) if out.delayed else np.zeros(p.n_synapses, np.int32)
+            index += p.synapses.post
+            index += np.int32(self.target_offset(p))
+            return index
 
         if out.buckets is None:
             # (positions not stored: Layout.rows_weights recomputes them, 4 bytes per synapse saved)
