@@ -76,6 +76,7 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -206,26 +207,46 @@ def mean_input_pa(params: dict, indegrees: np.ndarray, ext_indegrees: np.ndarray
 
 def fixed_total_number(rng: np.random.Generator, n_pre: int, n_post: int, n_synapses: int) -> tuple[np.ndarray, np.ndarray]:
     """``n_synapses`` (pre, post) pairs drawn uniformly and independently (multapses and autapses
-    allowed), the distribution of NEST's ``fixed_total_number`` rule."""
+    allowed), the distribution of NEST's ``fixed_total_number`` rule, returned sorted by pre, then
+    post: the order :meth:`spikenet.Network.connect` keeps (weights and delays, drawn independently
+    of the pairs, are drawn afterwards in this order, so the projection needs no permutation)."""
     index = np.int32 if max(n_pre, n_post) < 2**31 else np.int64
-    return rng.integers(0, n_pre, n_synapses, dtype=index), rng.integers(0, n_post, n_synapses, dtype=index)
+    pre, post = rng.integers(0, n_pre, n_synapses, dtype=index), rng.integers(0, n_post, n_synapses, dtype=index)
+    if n_pre * n_post > 2**32:
+        order = np.lexsort((post, pre))
+        return pre[order], post[order]
+    key = pre.astype(np.uint32)
+    key *= np.uint32(n_post)
+    key += post.astype(np.uint32)
+    del pre, post
+    key.sort()  # (numpy's vectorised sort of 32-bit integers: the pairs themselves, no permutation)
+    pre, post = np.divmod(key, np.uint32(n_post))
+    return pre.astype(index), post.astype(index)
 
 
 def redrawn_normal(rng: np.random.Generator, mean: float, std: float, size: int, low: float = -np.inf,
-                   high: float = np.inf) -> np.ndarray:
-    """Normal samples, each one outside [low, high] drawn again (NEST's ``redraw``, not a clip)."""
-    values = rng.normal(mean, std, size)
-    bad = (values < low) | (values > high)
-    while bad.any():
-        values[bad] = rng.normal(mean, std, int(bad.sum()))
-        bad = (values < low) | (values > high)
+                   high: float = np.inf, dtype: Any = np.float64) -> np.ndarray:
+    """Normal samples (``dtype``), each one outside [low, high] drawn again (NEST's ``redraw``, not a clip)."""
+    values = rng.standard_normal(size, dtype=dtype)
+    values *= dtype(std)
+    values += dtype(mean)
+    bad = np.flatnonzero((values < low) | (values > high))
+    while bad.size:  # (only the redrawn values are checked again)
+        redrawn = rng.standard_normal(bad.size, dtype=dtype) * dtype(std) + dtype(mean)
+        values[bad] = redrawn
+        bad = bad[(redrawn < low) | (redrawn > high)]
     return values
 
 
 def synaptic_delays(rng: np.random.Generator, mean: float, size: int, dt: float = DT_MS) -> np.ndarray:
-    """Normal delays (SD half the mean), redrawn below dt, rounded to the dt grid (ms)."""
-    delays = redrawn_normal(rng, mean, mean * DELAY_REL_STD, size, low=dt)
-    return np.round(delays / dt) * dt
+    """Normal delays (SD half the mean), redrawn below dt, rounded to the dt grid (ms; drawn in float32,
+    rounded to whole steps, then in float64 ms as ``Network.connect`` takes them)."""
+    delays = redrawn_normal(rng, mean, mean * DELAY_REL_STD, size, low=dt, dtype=np.float32)
+    delays /= np.float32(dt)
+    np.round(delays, out=delays)
+    steps = delays.astype(np.float64)
+    steps *= dt
+    return steps
 
 
 def memory_estimate_bytes(n_scaling: float, k_scaling: float) -> tuple[int, int]:
@@ -275,8 +296,8 @@ def build(scale: float = DEFAULT_SCALE, k_scale: float | None = None, seed: int 
             pre_idx, post_idx = fixed_total_number(rng, pre.size, post.size, n)
             w = params["weight_matrix_pa"][i, j]
             weights = redrawn_normal(rng, w, abs(w) * WEIGHT_REL_STD, n,
-                                     low=0.0 if w >= 0 else -np.inf, high=np.inf if w >= 0 else 0.0)
-            net.connect(pre, post, sn.FromIndices(pre_idx, post_idx), synapse=synapse, weight=weights.astype(np.float32),
+                                     low=0.0 if w >= 0 else -np.inf, high=np.inf if w >= 0 else 0.0, dtype=np.float32)
+            net.connect(pre, post, sn.FromIndices(pre_idx, post_idx), synapse=synapse, weight=weights,
                         delay=synaptic_delays(rng, delays[i, j], n), name=f"{pre.name}->{post.name}")
     for i, pop in enumerate(pops):
         if poisson_input and params["ext_indegrees"][i] > 0:

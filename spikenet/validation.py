@@ -21,8 +21,13 @@ class SimulationError(RuntimeError):
 
 def require_finite(name: str, value: Any) -> None:
     """Raise if ``value`` (scalar or array) holds NaN or infinity."""
-    array = np.asarray(value, dtype=float)
-    if not np.all(np.isfinite(array)):
+    array = np.asarray(value)
+    if array.dtype.kind in "biu":  # (integers are finite)
+        return
+    if array.dtype.kind != "f":
+        array = np.asarray(value, dtype=float)
+    # min and max propagate NaN and reach any infinity: two reductions, no temporary array
+    if array.size and not (np.isfinite(array.min()) and np.isfinite(array.max())):
         bad = array[~np.isfinite(array)].ravel()[0].item()
         raise SpikenetError(f"{name} must be finite; got {bad!r}")
 
@@ -81,6 +86,25 @@ def steps_from_duration(name: str, duration_ms: float, dt_ms: float, allow_zero:
         )
     if steps == 0 and not allow_zero:
         raise SpikenetError(f"{name} must be at least one step (dt = {dt_ms} ms); got {duration_ms!r} ms")
+    return steps
+
+
+def delay_steps_on_grid(name: str, delays_ms: np.ndarray, dt_ms: float, block: int = 2**20) -> np.ndarray:
+    """Delays in ms (finite, >= 0, multiples of dt as :func:`steps_on_grid` checks them) as steps
+    in the smallest unsigned type that holds them (one byte below 256 steps). Block by block
+    (``block`` delays at a time): no float64 temporary of the whole array."""
+    delays_ms = np.asarray(delays_ms)
+    if delays_ms.dtype.kind not in "f":
+        delays_ms = delays_ms.astype(np.float64)
+    require_finite(name, delays_ms)
+    if delays_ms.size and delays_ms.min() < 0:
+        raise SpikenetError(f"{name} must be >= 0 ms; got {float(delays_ms.min())!r} ms")
+    longest = round(float(delays_ms.max(initial=0.0)) / dt_ms)
+    if longest >= 2**31:
+        raise SpikenetError(f"{name} is too long: {longest:.0f} steps")
+    steps = np.empty(delays_ms.shape, np.min_scalar_type(int(longest)))
+    for start in range(0, delays_ms.size, block):
+        steps[start:start + block] = steps_on_grid(name, delays_ms[start:start + block], dt_ms, plural=False)
     return steps
 
 

@@ -112,6 +112,27 @@ def resumed_window(net):
     return {"label": "resume_window", "spikes": {"exc": int(len(one.spikes["exc"][0]))}, "runs": {"3": problems}}
 
 
+def handed_over(label, net, devices, **options):
+    """compile(keep_synapses=False): the same results; afterwards the counts stay, the arrays are refused."""
+    counts = {p.name: p.n_synapses for p in net.projections}
+    report = compare(label, net, 60.0, [devices], keep_synapses=False, **options)
+    problems = report["runs"][str(devices)]
+    if {p.name: p.n_synapses for p in net.projections} != counts:
+        problems.append("synapse counts lost")
+    attempts = (lambda: net.projections[0].weights.sum(), lambda: np.asarray(net.projections[-1].synapses.pre),
+                lambda: net.projections[0].delays_ms(), lambda: net.compile(precision="float64", devices=devices + 1),
+                lambda: net.compile(precision="float32"))
+    for attempt in attempts:
+        try:
+            attempt()
+        except sn.SpikenetError as error:
+            if "keep_synapses=False" not in str(error):
+                problems.append(f"unclear refusal: {error}")
+        else:
+            problems.append("handed-over synapses still usable")
+    return report
+
+
 stimulus = (np.repeat(np.arange(0.0, 60.0, 3.0), 5), np.tile(np.arange(5), 20))
 reports = [compare("coba", coba(400, seed=1), 60.0, [2, 4]),
            compare("brunel", build(5.0, 2.0, scale=0.1), 60.0, [3, 4], window=15),
@@ -120,7 +141,9 @@ reports = [compare("coba", coba(400, seed=1), 60.0, [2, 4]),
            compare("mixed_delayed", mixed(floor=3), 60.0, [2, 3], input_spikes={"stimulus": stimulus}, window=3),
            compare("coba_stdp", coba(400, seed=1, stdp=True), 60.0, [2, 3]),
            compare("mixed", mixed(), 60.0, [2, 4], input_spikes={"stimulus": stimulus}),
-           resumed(coba(400, seed=1, stdp=True)), resumed_window(build(5.0, 2.0, scale=0.1))]
+           resumed(coba(400, seed=1, stdp=True)), resumed_window(build(5.0, 2.0, scale=0.1)),
+           handed_over("brunel_handed_over", build(5.0, 2.0, scale=0.1), 3, window=15),
+           handed_over("coba_stdp_handed_over", coba(400, seed=1, stdp=True), 2)]
 print("REPORT " + json.dumps(reports))
 '''
 
@@ -139,7 +162,7 @@ def reports():
 
 
 @pytest.mark.parametrize("label", ["coba", "brunel", "brunel_every_step", "brunel_window_7", "coba_stdp", "mixed",
-                                   "mixed_delayed", "resume", "resume_window"])
+                                   "mixed_delayed", "resume", "resume_window", "brunel_handed_over", "coba_stdp_handed_over"])
 def test_sharded_runs_equal_one_device(reports, label):
     report = reports[label]
     assert sum(report["spikes"].values()) > 100, report["spikes"]  # the networks are active
@@ -168,7 +191,7 @@ try:
 except sn.SpikenetError as error:
     print("REFUSED", str(error).splitlines()[0])
 for bad in (dict(devices=2, exchange_every=2), dict(devices=2, exchange_every=0), dict(devices=2, exchange_every=1.5),
-            dict(exchange_every=1)):
+            dict(exchange_every=1), dict(keep_synapses=False), dict(devices=2, keep_synapses="no")):
     try:
         net.compile(**bad)
     except sn.SpikenetError as error:
@@ -182,11 +205,12 @@ print("REPORT []")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     lines = [line for line in done.stdout.splitlines() if line.startswith(("REFUSED", "ACCEPTED"))]
-    assert len(lines) == 11 and all(line.startswith("REFUSED") for line in lines), lines
+    assert len(lines) == 13 and all(line.startswith("REFUSED") for line in lines), lines
     assert "devices must be in [1, 4]" in lines[0] and "engine must be 'event'" in lines[5] and "run_seeds" in lines[6]
     # COBA's synapses have no delay: exchanging less often than every step would deliver late.
     assert "exchange_every must be an integer in [1, 1]" in lines[7], lines[7]
-    assert all("exchange_every" in line for line in lines[8:]), lines[8:]
+    assert all("exchange_every" in line for line in lines[8:11]), lines[8:11]
+    assert "keep_synapses=False needs devices=" in lines[11] and "keep_synapses must be True or False" in lines[12], lines[11:]
     assert "ONE DEVICE CompiledNetwork" in done.stdout  # devices=1: the single-device engine
 
 

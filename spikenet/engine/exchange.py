@@ -31,27 +31,24 @@ from spikenet.propagation import WORD_BITS, pack_spikes
 from spikenet.validation import SpikenetError
 
 
-def window_limit(layout: Any, network: Any) -> int:
+def window_limit(layout: Any, smallest_delays: dict[str, int]) -> int:
     """The largest exchange window (steps) the network allows: the smallest delay (steps) of the
-    deferred groups' synapses over the whole network (1 if one of them is plastic or undelayed)."""
-    shard, by_name = layout.shard, {p.name: p for p in network.projections}
+    deferred groups' synapses over the whole network (``smallest_delays``: per projection with
+    synapses, its smallest delay; 1 if a deferred group is plastic or undelayed)."""
     limit = None
-    for out in layout.outgoing:
-        if not (out.population.name in shard.ghosts or out.delayed):
-            continue
+    for out in (layout.outgoing[i] for i in deferred_groups(layout, fused=True)):
         if out.plastic:
             return 1
         for projection in out.projections:
-            whole = by_name[projection.name]
-            if whole.n_synapses:
-                smallest = int(np.min(whole.delay_steps))
+            if projection.name in smallest_delays:
+                smallest = smallest_delays[projection.name]
                 limit = smallest if limit is None else min(limit, smallest)
     return max(1, limit if limit is not None else 1)
 
 
-def exchange_window(layout: Any, network: Any, requested: Any) -> int:
+def exchange_window(layout: Any, smallest_delays: dict[str, int], requested: Any) -> int:
     """``exchange_every`` checked against :func:`window_limit` (None: the limit)."""
-    limit = window_limit(layout, network)
+    limit = window_limit(layout, smallest_delays)
     if requested is None:
         return limit
     if isinstance(requested, bool) or not isinstance(requested, (int, np.integer)) or not 1 <= requested <= limit:
@@ -60,11 +57,12 @@ def exchange_window(layout: Any, network: Any, requested: Any) -> int:
     return int(requested)
 
 
-def deferred_groups(layout: Any) -> tuple[int, ...]:
-    """Indices (in ``layout.outgoing``) of the groups delivered at the end of a window."""
+def deferred_groups(layout: Any, fused: bool = False) -> tuple[int, ...]:
+    """Indices (in ``layout.outgoing``) of the groups delivered at the end of a window (with
+    ``fused``, also the static groups fused into a plastic group's loop that would be)."""
     shard = layout.shard
     return tuple(i for i, out in enumerate(layout.outgoing)
-                 if out.fused_into is None and (out.population.name in shard.ghosts or out.delayed))
+                 if (fused or out.fused_into is None) and (out.population.name in shard.ghosts or out.delayed))
 
 
 def pending_words(layout: Any) -> dict[str, int]:
@@ -117,6 +115,11 @@ def exchange_spikes(plan: Any, spiked: dict, arguments: dict) -> tuple[dict, dic
     return spiked, words
 
 
+def no_events(plan: Any, arguments: dict) -> dict:
+    """Zero events for every deferred group (:attr:`ShardPlan.deferred`)."""
+    return {i: jnp.zeros(arguments["rows"][i]["out_degrees"].shape[0], jnp.int32) for i in plan.layout.shard.deferred}
+
+
 def deliver_window(plan: Any, pending: dict, ring: Any, arguments: dict, first_step: Any) -> tuple[Any, dict]:
     """One ``all_gather`` of the window's owned words, then every deferred group delivered step by
     step (``first_step + j``), group by group in layout order. Returns the ring and the events per group."""
@@ -131,7 +134,7 @@ def deliver_window(plan: Any, pending: dict, ring: Any, arguments: dict, first_s
             size = pending[owner].shape[1]
             step_words[ghost] = jnp.swapaxes(gathered[:, :, start:start + size], 0, 1).reshape(window, -1)
             start += size
-    groups = deferred_groups(layout)
+    groups = shard.deferred
     wrap = layout.ring_slots * layout.buffer_size
 
     def one_step(carry, xs):
@@ -146,7 +149,7 @@ def deliver_window(plan: Any, pending: dict, ring: Any, arguments: dict, first_s
             events[index] = events[index] + added
         return (ring, events), None
 
-    events = {i: jnp.zeros(arguments["rows"][i]["out_degrees"].shape[0], jnp.int32) for i in groups}
+    events = no_events(plan, arguments)
     xs = (jnp.arange(window, dtype=jnp.int32), {layout.outgoing[i].population.name: step_words[layout.outgoing[i].population.name]
                                                 for i in groups})
     (ring, events), _ = lax.scan(one_step, (ring, events), xs)
@@ -166,8 +169,7 @@ def store_and_exchange(plan: Any, pending: dict, words: dict, ring: Any, argumen
 
     def wait(operand):
         ring, pending = operand
-        events = {i: jnp.zeros(arguments["rows"][i]["out_degrees"].shape[0], jnp.int32) for i in deferred_groups(plan.layout)}
-        return ring, pending, events
+        return ring, pending, no_events(plan, arguments)
 
     return lax.cond(position == window - 1, exchange, wait, (ring, pending))
 

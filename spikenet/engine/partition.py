@@ -7,7 +7,9 @@ source in full, and a ghost source per neuron population from which its incoming
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
+import gc
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +18,7 @@ import numpy as np
 
 from spikenet.connectivity import FromIndices, Synapses
 from spikenet.engine.compiled import CompiledNetwork
-from spikenet.network import Network
+from spikenet.network import Network, hand_over
 from spikenet.validation import SpikenetError
 
 AXIS = "shards"
@@ -116,10 +118,9 @@ def _sliced_model(model: Any, size: int, start: int, stop: int, length: int) -> 
     return dataclasses.replace(model, **changes) if changes else model
 
 
-def shard_network(network: Network, shard: int, bounds: dict[str, np.ndarray], local: dict[str, int]) -> tuple[Network, dict]:
-    """Shard ``shard``'s network and, per plastic projection, the global synapse numbers it holds (in its order)."""
+def _shard_skeleton(network: Network, shard: int, bounds: dict[str, np.ndarray], local: dict[str, int]) -> Network:
+    """Shard ``shard``'s network without its projections: its slices, the sources, the ghosts, currents and Poisson drives."""
     sub = Network(dt=network.dt, seed=network.seed)
-    kept: dict[str, np.ndarray] = {}
     for population in network.populations.values():
         if population.is_source:
             sub._add_population(population.name, population.size, population.model)
@@ -133,22 +134,6 @@ def shard_network(network: Network, shard: int, bounds: dict[str, np.ndarray], l
         if not population.is_source and any(p.pre is population for p in network.projections):
             ghost_size = local[population.name] * (len(bounds[population.name]) - 1)
             sub._add_population(population.name + GHOST_SUFFIX, ghost_size, GhostSource(population.name))
-    for projection in network.projections:
-        post = projection.post
-        start, stop = (int(x) for x in bounds[post.name][shard:shard + 2])
-        chosen = np.flatnonzero((projection.synapses.post >= start) & (projection.synapses.post < stop))
-        if projection.plasticity is not None:  # (for the plastic weights of the results; 8 bytes per synapse)
-            kept[projection.name] = chosen
-        pre = projection.synapses.pre[chosen].astype(np.int64)
-        if projection.pre.is_source:
-            pre_name = projection.pre.name
-        else:
-            pre_name = projection.pre.name + GHOST_SUFFIX
-            pre = flat_index(bounds[projection.pre.name], local[projection.pre.name])[pre]
-        sub.connect(sub.populations[pre_name], sub.populations[post.name],
-                    FromIndices(pre, projection.synapses.post[chosen].astype(np.int64) - start),
-                    synapse=projection.synapse, weight=projection.weights[chosen], delay=projection.delay_steps[chosen] * network.dt,
-                    name=projection.name, plasticity=projection.plasticity)
     for current in network.currents:
         name = current.population.name
         start, stop = (int(x) for x in bounds[name][shard:shard + 2])
@@ -156,7 +141,50 @@ def shard_network(network: Network, shard: int, bounds: dict[str, np.ndarray], l
                     dt_values=current.dt_values)
     for drive in network.poisson_inputs:
         sub.poisson_input(sub.populations[drive.population.name], drive.n_sources, drive.rate, drive.weight, drive.synapse)
+    return sub
+
+
+def _shard_projection(sub: Network, network: Network, projection: Any, shard: int, bounds: dict[str, np.ndarray],
+                      local: dict[str, int], kept: dict) -> None:
+    """The part of ``projection`` onto shard ``shard``'s slice, connected in ``sub`` (its synapse order kept)."""
+    post = projection.post
+    start, stop = (int(x) for x in bounds[post.name][shard:shard + 2])
+    chosen = np.flatnonzero((projection.synapses.post >= start) & (projection.synapses.post < stop))
+    if projection.plasticity is not None:  # (for the plastic weights of the results; 8 bytes per synapse)
+        kept[projection.name] = chosen
+    pre = projection.synapses.pre[chosen]
+    if projection.pre.is_source:
+        pre_name = projection.pre.name
+    else:
+        pre_name = projection.pre.name + GHOST_SUFFIX
+        pre = flat_index(bounds[projection.pre.name], local[projection.pre.name])[pre]
+    post_local = projection.synapses.post[chosen]
+    post_local -= post_local.dtype.type(start)
+    sub.connect(sub.populations[pre_name], sub.populations[post.name], FromIndices(pre, post_local),
+                synapse=projection.synapse, weight=projection.weights[chosen], delay=projection.delay_steps[chosen] * network.dt,
+                name=projection.name, plasticity=projection.plasticity)
+
+
+def shard_network(network: Network, shard: int, bounds: dict[str, np.ndarray], local: dict[str, int]) -> tuple[Network, dict]:
+    """Shard ``shard``'s network and, per plastic projection, the global synapse numbers it holds (in its order)."""
+    sub, kept = _shard_skeleton(network, shard, bounds, local), {}
+    for projection in network.projections:
+        _shard_projection(sub, network, projection, shard, bounds, local, kept)
     return sub, kept
+
+
+def shard_networks_handing_over(network: Network, bounds: dict[str, np.ndarray], local: dict[str, int]) -> list[tuple[Network, dict]]:
+    """Every shard's network (as :func:`shard_network`), projection by projection, each of the
+    network's projections handed over (:func:`spikenet.network.hand_over`) once every shard holds
+    its part: the whole network's synapses and the shards' never coexist (memory)."""
+    shards = len(next(iter(bounds.values()))) - 1
+    built = [(_shard_skeleton(network, d, bounds, local), {}) for d in range(shards)]
+    for projection in network.projections:
+        for d, (sub, kept) in enumerate(built):
+            _shard_projection(sub, network, projection, d, bounds, local, kept)
+        hand_over(projection)
+        gc.collect()
+    return built
 
 
 def floors_from_degrees(network: Network, bounds: dict[str, np.ndarray]) -> "dict | None":
@@ -217,6 +245,19 @@ def merge_floors(per_shard: list[dict]) -> dict:
             else:
                 merged[key] = max(merged[key], value)
     return merged
+
+
+def return_freed_memory() -> None:
+    """Collect garbage and hand the C heap's free pages back to the system (glibc ``malloc_trim``).
+    numpy arrays under glibc's dynamic mmap threshold (up to 32 MB) live on the heap, whose freed
+    middle is otherwise kept resident: a shard's released synapse arrays would stay in the
+    process's memory while the next shard is built (measured: about 1 GB of the full microcircuit's
+    first shard)."""
+    gc.collect()  # (the layouts hold reference cycles)
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
 
 
 def release_static_synapses(compiled: CompiledNetwork) -> None:

@@ -24,12 +24,13 @@ static groups keep a single ELL (no degree buckets).
 dense engine, ``parameters`` overrides, ``run_seeds``/``run_sweep`` and the state accessors;
 spikes are exchanged once per window of ``d`` steps when every delay between devices allows it
 (NEST's min-delay communication, :mod:`spikenet.engine.exchange`). Host memory: the whole network's
-description stays beside the shard networks'.
+description stays beside the shard networks' unless ``keep_synapses=False`` hands its synapse arrays
+over (each projection freed once every shard holds its part; the shards' static arrays are freed once
+their row tables exist either way).
 """
 
 from __future__ import annotations
 
-import gc
 import math
 import time
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ from spikenet.engine.chunk import chunk_function, plan_chunks
 from spikenet.engine.compiled import CompiledNetwork
 from spikenet.engine.exchange import check_windowable, deferred_groups, exchange_window, pending_words
 from spikenet.engine.partition import (AXIS, GHOST_SUFFIX, ShardPlan, floors_from_degrees, local_sizes, merge_floors, partition, release_static_synapses,
+                                       return_freed_memory, shard_networks_handing_over,
                                        resolve_devices, shard_floors, shard_network)
 from spikenet.engine.result import Result
 from spikenet.engine.shard_results import ShardedResults
@@ -78,7 +80,7 @@ class ShardedCompiledNetwork(ShardedResults):
     docstring for how the network is cut and what is exchanged)."""
 
     def __init__(self, network: Network, precision: str = "float32", engine: str = "event", delivery: Any = None,
-                 devices: Any = 1, exchange_every: int | None = None) -> None:
+                 devices: Any = 1, exchange_every: int | None = None, keep_synapses: bool = True) -> None:
         if engine != "event":
             raise SpikenetError(f"engine must be 'event' with devices (the dense reference runs on one device); got {engine!r}")
         self.network, self.precision, self.dt = network, precision, network.dt
@@ -90,23 +92,32 @@ class ShardedCompiledNetwork(ShardedResults):
         # The widest shard's row widths: counted from the whole network's synapses (static networks),
         # or (with plasticity) each shard's description built, compiled unpadded and dropped, one at
         # a time. Then shard by shard: description, compiled padded to those widths, step arguments,
-        # static synapse arrays released (only the row tables stay; memory).
+        # static synapse arrays released (only the row tables stay; memory). keep_synapses=False:
+        # every shard's description first, the network's projections handed over one by one.
+        self.smallest_delays = {p.name: int(p.delay_steps.min()) for p in network.projections if p.n_synapses}
         self.floors = floors_from_degrees(network, self.bounds)
+        descriptions = None if keep_synapses else shard_networks_handing_over(network, self.bounds, self.local)
+
+        def description(d: int) -> tuple:
+            return shard_network(network, d, self.bounds, self.local) if descriptions is None else descriptions[d]
+
         if self.floors is None:
             widths = []
             for d in range(shards):
-                widths.append(shard_floors(CompiledNetwork(shard_network(network, d, self.bounds, self.local)[0],
-                                                           precision, "event", delivery, floors={})))
-                gc.collect()  # (the layouts hold reference cycles: free this shard's tables now)
+                widths.append(shard_floors(CompiledNetwork(description(d)[0], precision, "event", delivery, floors={})))
+                return_freed_memory()  # (this shard's tables)
             self.floors = merge_floors(widths)
         self.shards, self.kept, self.arguments = [], [], []
         for d in range(shards):
-            shard_description, kept = shard_network(network, d, self.bounds, self.local)
+            shard_description, kept = description(d)
+            if descriptions is not None:
+                descriptions[d] = None
             self.shards.append(CompiledNetwork(shard_description, precision, "event", delivery, floors=self.floors))
             self.kept.append(kept)
             self.arguments.append(self._arguments(d))
             release_static_synapses(self.shards[d])
-            gc.collect()  # (the layouts hold reference cycles: free the released arrays now)
+            del shard_description
+            return_freed_memory()  # (the released arrays)
         owned = [p.name for p in network.populations.values() if not p.is_source]
         ghosts = {population.name + GHOST_SUFFIX: population.name for population in network.populations.values()
                   if population.name + GHOST_SUFFIX in self.shards[0].network.populations}
@@ -116,7 +127,7 @@ class ShardedCompiledNetwork(ShardedResults):
             compiled.layout.shard = self.shard_plan
         layout = self.shards[0].layout
         check_windowable(layout)
-        self.shard_plan.window = exchange_window(layout, network, exchange_every) if ghosts else 1
+        self.shard_plan.window = exchange_window(layout, self.smallest_delays, exchange_every) if ghosts else 1
         self.shard_plan.deferred = deferred_groups(layout) if self.shard_plan.window > 1 else ()
         self.pending = pending_words(layout) if self.shard_plan.window > 1 else {}
         self.plans = [c.plan(c.base_values) for c in self.shards]
