@@ -20,9 +20,10 @@ strictly one after the other (never two at once: memory), so peak RSS is per cas
 on.
 
 * ``spikenet``: ``XLA_FLAGS`` gives k JAX CPU devices (one thread each) before jax is imported;
-  ``net.compile(precision="float32")`` for one core, ``net.compile(precision="float32",
-  devices=k, keep_synapses=False)`` (sharded engine; the network's synapse arrays are handed to
-  the shards, as NEST keeps no second copy of its connections) for k > 1; ``compiled.run(transient)`` then
+  ``net.compile(precision="float32", keep_synapses=False)`` for one core, ``net.compile(precision="float32",
+  devices=k, keep_synapses=False)`` (sharded engine) for k > 1 (``keep_synapses=False``: the network's
+  synapse arrays are handed to the engine, as NEST keeps no second copy of its connections);
+  ``compiled.run(transient)`` then
   ``compiled.run(duration, resume=transient)``, one chunk length serving both.
 * ``nest``: NEST's own build, as the public PyNEST microcircuit (``pynest/examples/Potjans_2014``)
   does it: ``iaf_psc_exp`` per population (C_m 250 pF, tau_m 10 ms, tau_syn_ex = tau_syn_in
@@ -171,8 +172,7 @@ def _run_spikenet(arguments: dict) -> dict:
     network_s = time.perf_counter() - t0
     stages = {"network": _peak_rss_mb()}
     t1 = time.perf_counter()
-    compiled = (net.compile(precision="float32") if cores == 1
-                else net.compile(precision="float32", devices=cores, keep_synapses=False))
+    compiled = net.compile(precision="float32", devices=cores if cores > 1 else None, keep_synapses=False)
     compile_s = time.perf_counter() - t1
     dt = net.dt
     transient_steps = round(arguments["transient_ms"] / dt)

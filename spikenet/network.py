@@ -629,11 +629,12 @@ class Network:
             communication; 1 with plasticity or zero delays); results are the same for any
             allowed value (see :mod:`spikenet.engine.exchange`).
         keep_synapses : bool
-            ``False`` (with ``devices``): the engine takes the projections' synapse arrays, each
-            freed once the devices' descriptions hold it, so that the network's own copy (13 bytes
-            per synapse) never coexists with the engine's tables (memory of large networks). The
-            projections keep their names and counts; reading their arrays, compiling the network
-            again or exporting it raises afterwards.
+            ``False``: the engine takes the projections' synapse arrays (memory of large networks):
+            on one device each static group's arrays are freed once its row tables exist; with
+            ``devices`` each projection is freed once every device's description holds its part.
+            The projections keep their names and counts; reading their arrays, overriding their
+            weights with ``parameters=``, compiling the network again or exporting it raises
+            afterwards. Plastic projections (and static rows sharing their loop) keep theirs on one device.
         """
         if _COMPILER is None:
             raise SpikenetError("no engine is registered: import spikenet (which registers spikenet.engine) first")
@@ -646,9 +647,9 @@ class Network:
             raise SpikenetError(f"keep_synapses must be True or False; got {keep_synapses!r}")
         if isinstance(devices, int) and not isinstance(devices, bool) and devices == 1:
             devices = None  # one device: the single-device engine (nothing to exchange)
-        if not keep_synapses and devices is None:
-            raise SpikenetError("keep_synapses=False needs devices= (the sharded engine, also on a list of one device); "
-                                "the single-device engine builds its tables from the network's own arrays")
+        if not keep_synapses and engine != "event":
+            raise SpikenetError(f"keep_synapses=False needs engine='event' (the dense reference builds its matrices from the "
+                                f"network's arrays at every run); got engine={engine!r}")
         if devices is not None:
             key = key + ("devices", devices if isinstance(devices, int) else id(devices), exchange_every)
         if key not in self._compiled:
@@ -660,7 +661,8 @@ class Network:
                 self._compiled[key] = _SHARDED_COMPILER(self, precision=precision, engine=engine, delivery=delivery, devices=devices,
                                                         exchange_every=exchange_every, keep_synapses=bool(keep_synapses))
             else:
-                self._compiled[key] = _COMPILER(self, precision=precision, engine=engine, delivery=delivery)
+                self._compiled[key] = _COMPILER(self, precision=precision, engine=engine, delivery=delivery,
+                                                keep_synapses=bool(keep_synapses))
         return self._compiled[key]
 
     def run(self, duration: float, seed: int = 0, monitors: tuple = (), precision: str = "float32",

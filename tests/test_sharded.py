@@ -191,7 +191,7 @@ try:
 except sn.SpikenetError as error:
     print("REFUSED", str(error).splitlines()[0])
 for bad in (dict(devices=2, exchange_every=2), dict(devices=2, exchange_every=0), dict(devices=2, exchange_every=1.5),
-            dict(exchange_every=1), dict(keep_synapses=False), dict(devices=2, keep_synapses="no")):
+            dict(exchange_every=1), dict(devices=2, engine="dense", keep_synapses=False), dict(devices=2, keep_synapses="no")):
     try:
         net.compile(**bad)
     except sn.SpikenetError as error:
@@ -210,7 +210,7 @@ print("REPORT []")
     # COBA's synapses have no delay: exchanging less often than every step would deliver late.
     assert "exchange_every must be an integer in [1, 1]" in lines[7], lines[7]
     assert all("exchange_every" in line for line in lines[8:11]), lines[8:11]
-    assert "keep_synapses=False needs devices=" in lines[11] and "keep_synapses must be True or False" in lines[12], lines[11:]
+    assert "keep_synapses=False needs engine='event'" in lines[11] and "keep_synapses must be True or False" in lines[12], lines[11:]
     assert "ONE DEVICE CompiledNetwork" in done.stdout  # devices=1: the single-device engine
 
 

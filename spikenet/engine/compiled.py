@@ -36,7 +36,7 @@ class CompiledNetwork:
     default), see :mod:`spikenet.engine.delivery`."""
 
     def __init__(self, network: Network, precision: str = "float32", engine: str = "event", delivery: Any = None,
-                 floors: dict | None = None) -> None:
+                 floors: dict | None = None, keep_synapses: bool = True) -> None:
         if precision not in PRECISIONS:
             raise SpikenetError(f"precision must be one of {sorted(PRECISIONS)}; got {precision!r}")
         if engine not in ENGINES:
@@ -51,6 +51,8 @@ class CompiledNetwork:
             check_user_models(network, self.dtype)
             self.base_values = params.network_values(self.layout)
             self.leaves = self._leaf_names(self.base_values)
+        if not keep_synapses:
+            params.hand_over_static_groups(self.layout, self.base_values)
         self.compiled_chunks: dict = {}
         self._plans: dict = {}
         self._base_arguments: tuple | None = None
@@ -128,6 +130,8 @@ class CompiledNetwork:
                             table[key] = jax.tree_util.tree_map(jnp.asarray, table[key])  # (in place: the host table goes)
                             if key == "targets":
                                 owner.targets = table["targets"]  # (the layout's host copy goes too)
+                    if out.weight_rows is not None:
+                        out.weight_rows = [t["weights"] for t in tables] if "buckets" in rows else rows["weights"]
                     device["rows"].append(rows)
                 self._base_arguments = (device, device)
             return self._base_arguments[1]

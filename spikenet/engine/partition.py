@@ -7,7 +7,6 @@ source in full, and a ghost source per neuron population from which its incoming
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import gc
 from dataclasses import dataclass, field
@@ -245,19 +244,6 @@ def merge_floors(per_shard: list[dict]) -> dict:
             else:
                 merged[key] = max(merged[key], value)
     return merged
-
-
-def return_freed_memory() -> None:
-    """Collect garbage and hand the C heap's free pages back to the system (glibc ``malloc_trim``).
-    numpy arrays under glibc's dynamic mmap threshold (up to 32 MB) live on the heap, whose freed
-    middle is otherwise kept resident: a shard's released synapse arrays would stay in the
-    process's memory while the next shard is built (measured: about 1 GB of the full microcircuit's
-    first shard)."""
-    gc.collect()  # (the layouts hold reference cycles)
-    try:
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to trim
-        pass
 
 
 def release_static_synapses(compiled: CompiledNetwork) -> None:

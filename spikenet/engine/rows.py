@@ -101,6 +101,7 @@ class Outgoing:
     static_span: tuple = (0, 0)  # plastic: buffer range [lo, hi) of the fused static rows' inbox
     fused: "Outgoing | None" = None  # plastic: the static group delivered in this group's loop
     fused_into: "Outgoing | None" = None  # static: the plastic group that delivers it
+    weight_rows: Any = None      # static, keep_synapses=False: the weight rows built before the synapses were handed over
 
     @property
     def name(self) -> str:

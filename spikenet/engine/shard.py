@@ -45,14 +45,14 @@ from spikenet.engine.chunk import chunk_function, plan_chunks
 from spikenet.engine.compiled import CompiledNetwork
 from spikenet.engine.exchange import check_windowable, deferred_groups, exchange_window, pending_words
 from spikenet.engine.partition import (AXIS, GHOST_SUFFIX, ShardPlan, floors_from_degrees, local_sizes, merge_floors, partition, release_static_synapses,
-                                       return_freed_memory, shard_networks_handing_over,
+                                       shard_networks_handing_over,
                                        resolve_devices, shard_floors, shard_network)
 from spikenet.engine.result import Result
 from spikenet.engine.shard_results import ShardedResults
 from spikenet.engine.runner import bytes_per_step, new_counts, progress_bar, resolve_monitors, shapes_of, timed_compile
 from spikenet.engine.state import to_carry
 from spikenet.network import Network
-from spikenet.validation import SpikenetError, steps_from_duration
+from spikenet.validation import SpikenetError, return_freed_memory, steps_from_duration
 
 
 @dataclass
