@@ -17,7 +17,7 @@ import numpy as np
 
 from spikenet.connectivity import FromIndices, Synapses
 from spikenet.engine.compiled import CompiledNetwork
-from spikenet.network import Network, hand_over
+from spikenet.network import Network, Projection, hand_over
 from spikenet.validation import SpikenetError
 
 AXIS = "shards"
@@ -143,7 +143,7 @@ def _shard_skeleton(network: Network, shard: int, bounds: dict[str, np.ndarray],
     return sub
 
 
-def _shard_projection(sub: Network, network: Network, projection: Any, shard: int, bounds: dict[str, np.ndarray],
+def _shard_projection(sub: Network, projection: Any, shard: int, bounds: dict[str, np.ndarray],
                       local: dict[str, int], kept: dict) -> None:
     """The part of ``projection`` onto shard ``shard``'s slice, connected in ``sub`` (its synapse order kept)."""
     post = projection.post
@@ -159,16 +159,19 @@ def _shard_projection(sub: Network, network: Network, projection: Any, shard: in
         pre = flat_index(bounds[projection.pre.name], local[projection.pre.name])[pre]
     post_local = projection.synapses.post[chosen]
     post_local -= post_local.dtype.type(start)
-    sub.connect(sub.populations[pre_name], sub.populations[post.name], FromIndices(pre, post_local),
-                synapse=projection.synapse, weight=projection.weights[chosen], delay=projection.delay_steps[chosen] * network.dt,
-                name=projection.name, plasticity=projection.plasticity)
+    # (built directly, not through Network.connect: the arrays were checked when the whole
+    # network was connected, and a subset of a CSR list in its order is in CSR order)
+    synapses = Synapses(pre, post_local, sub.populations[pre_name].size, sub.populations[post.name].size)
+    sub.projections.append(Projection(projection.name, sub.populations[pre_name], sub.populations[post.name],
+                                      FromIndices(synapses.pre, synapses.post), projection.synapse, synapses,
+                                      projection.weights[chosen], projection.delay_steps[chosen], projection.plasticity))
 
 
 def shard_network(network: Network, shard: int, bounds: dict[str, np.ndarray], local: dict[str, int]) -> tuple[Network, dict]:
     """Shard ``shard``'s network and, per plastic projection, the global synapse numbers it holds (in its order)."""
     sub, kept = _shard_skeleton(network, shard, bounds, local), {}
     for projection in network.projections:
-        _shard_projection(sub, network, projection, shard, bounds, local, kept)
+        _shard_projection(sub, projection, shard, bounds, local, kept)
     return sub, kept
 
 
@@ -180,7 +183,7 @@ def shard_networks_handing_over(network: Network, bounds: dict[str, np.ndarray],
     built = [(_shard_skeleton(network, d, bounds, local), {}) for d in range(shards)]
     for projection in network.projections:
         for d, (sub, kept) in enumerate(built):
-            _shard_projection(sub, network, projection, d, bounds, local, kept)
+            _shard_projection(sub, projection, d, bounds, local, kept)
         hand_over(projection)
         gc.collect()
     return built
