@@ -1,9 +1,10 @@
-"""Delivery strategies: the per-spike loop (CPU default) and compacted rows in capacity tiers
-(accelerator default) give identical spikes and counts on CPU, over random networks and bursts in
-which every neuron fires — including bursts past the largest tier (the loop fallback).
+"""Delivery strategies: the native C++ kernel (CPU default), the per-spike JAX loop and compacted
+rows in capacity tiers (accelerator default) give identical spikes and counts on CPU, over random
+networks and bursts in which every neuron fires — including bursts past the largest tier (the loop
+fallback) — and delays through the ring.
 
 Reference: the loop strategy, itself checked against Brian2 (test_brian2_parity,
-test_network_parity); the two share only the rows, not the delivery code."""
+test_network_parity); the three share only the rows, not the delivery code."""
 
 import jax.numpy as jnp
 import numpy as np
@@ -43,8 +44,8 @@ def _run(net, delivery, precision):
 
 
 @pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize("delivery", ["compacted", CompactedRows(tiers=(2, 8))])
-def test_compacted_rows_equal_the_spike_loop(seed, delivery):
+@pytest.mark.parametrize("delivery", ["native", "compacted", CompactedRows(tiers=(2, 8))])
+def test_native_and_compacted_rows_equal_the_spike_loop(seed, delivery):
     precision = "float64" if seed % 2 else "float32"
     net = _random_network(seed)
     loop, names = _run(net, "loop", precision)
@@ -55,6 +56,65 @@ def test_compacted_rows_equal_the_spike_loop(seed, delivery):
     assert loop.counts.to_dict() == compacted.counts.to_dict()
     assert loop.counts.spikes["source"] >= 2 * net.populations["source"].size  # the bursts happened
     assert sum(loop.counts.synaptic_events.values()) > 0
+
+
+def test_native_kernel_equals_the_loop_directly():
+    """The kernel alone against :func:`deliver_events` (the loop) on one step's tables: int32 and
+    int64 targets, float32 and float64, with and without the delay ring's shift and wrap, padding
+    entries dropped, several event counters, and under vmap (run_seeds); bit-identical sums."""
+    import jax
+
+    from spikenet.engine.native import deliver_native
+    from spikenet.propagation import deliver_events, pack_spikes
+
+    rng = np.random.default_rng(5)
+    n_pre, width, size, slots = 333, 9, 50, 3
+    wrap = slots * size
+    for float_type, int_type in ((np.float32, np.int32), (np.float64, np.int64), (np.float32, np.int64), (np.float64, np.int32)):
+        for shifted in (False, True):
+            targets = rng.integers(0, wrap if shifted else size, (n_pre + 1, width)).astype(int_type)
+            targets[rng.random(targets.shape) < 0.2] = 2 * wrap if shifted else size   # padding
+            targets[n_pre] = 2 * wrap if shifted else size
+            weights = rng.normal(size=(n_pre + 1, width)).astype(float_type)
+            degrees = rng.integers(0, 5, (3, n_pre + 1)).astype(np.int32)
+            spikes = rng.random((4, n_pre)) < 0.3
+            spikes[0, -1] = True
+            words = np.asarray(jax.vmap(pack_spikes)(jnp.asarray(spikes)))
+            buffer = rng.normal(size=(4, wrap if shifted else size)).astype(float_type)
+            shift = np.asarray([0, size, 2 * size, size], np.int32) if shifted else None
+
+            def both(function):
+                def one(b, w, s):
+                    return function(b, w, jnp.asarray(targets), jnp.asarray(weights), jnp.asarray(degrees),
+                                    shift=s if shifted else None, wrap=wrap if shifted else None)
+                return jax.jit(jax.vmap(one, in_axes=(0, 0, 0 if shifted else None)))(buffer, words, shift)
+
+            with jax.enable_x64(True):
+                (expected, expected_events), (found, found_events) = both(deliver_events), both(deliver_native)
+            assert found.dtype == float_type
+            np.testing.assert_array_equal(np.asarray(found), np.asarray(expected))
+            np.testing.assert_array_equal(np.asarray(found_events), np.asarray(expected_events))
+            assert np.any(np.asarray(found) != np.asarray(buffer))
+
+
+def test_without_the_native_kernel_the_default_is_the_loop(monkeypatch, tmp_path):
+    """SPIKENET_NATIVE=0 (or no compiler): the default is the JAX loop; asking for 'native' is
+    refused with the reason."""
+    from spikenet.engine import native
+
+    monkeypatch.setattr(native, "_state", {})
+    monkeypatch.setenv("SPIKENET_NATIVE", "0")
+    net = _random_network(1)
+    assert net.compile().delivery.name == "loop"
+    with pytest.raises(sn.SpikenetError, match="delivery='native' is not available: disabled by SPIKENET_NATIVE=0"):
+        net.compile(delivery="native")
+    monkeypatch.setattr(native, "_state", {})
+    monkeypatch.delenv("SPIKENET_NATIVE")
+    monkeypatch.setenv("CXX", "no-such-compiler-here")
+    monkeypatch.setenv("SPIKENET_CACHE_DIR", str(tmp_path))
+    with pytest.warns(RuntimeWarning, match="no C.. compiler found"):
+        assert _random_network(2).compile().delivery.name == "loop"
+    monkeypatch.setattr(native, "_state", {})
 
 
 def test_bad_delivery_is_refused():

@@ -79,7 +79,7 @@ def test_a_hub_neuron_costs_its_synapses_not_a_padded_table():
     monitors = [sn.SpikeMonitor("tgt"), sn.SpikeMonitor("src")]
     dense = net.compile(precision="float64", engine="dense").run(15.0, monitors=monitors, progress=False)
     assert dense.counts.spikes["tgt"] > 0 and dense.counts.spikes["src"] > N_SOURCES
-    for delivery in ("loop", "compacted"):
+    for delivery in ("native", "loop", "compacted"):
         event = net.compile(precision="float64", delivery=delivery).run(15.0, monitors=monitors, progress=False)
         np.testing.assert_array_equal(event.spikes["tgt"][0], dense.spikes["tgt"][0])
         np.testing.assert_array_equal(event.spikes["tgt"][1], dense.spikes["tgt"][1])
@@ -149,7 +149,7 @@ def test_bucketed_rows_give_the_spikes_and_counts_of_the_dense_path(seed):
     dense, names = _run(net, engine="dense")
     assert dense.counts.spikes["p0"] > 0 and dense.counts.spikes["p1"] > 0
     assert sum(dense.counts.synaptic_events.values()) > 0
-    for delivery in ("loop", "compacted"):
+    for delivery in ("native", "loop", "compacted"):
         event, _ = _run(net, delivery=delivery)
         for name in names:
             np.testing.assert_array_equal(event.spikes[name][0], dense.spikes[name][0])

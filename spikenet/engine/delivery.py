@@ -1,9 +1,13 @@
 """Delivery strategies: how the static rows of a step's spiking neurons reach the input buffer.
 
-Both take the same arguments and give identical results (on XLA:CPU the scatter adds its
-updates in order, and both add rows in ascending neuron order):
+All take the same arguments and give identical results (on XLA:CPU the scatter adds its
+updates in order, and all add rows in ascending neuron order):
 
-* ``"loop"`` (:class:`SpikeLoop`, the CPU default): a loop with one iteration per spike, each
+* ``"native"`` (:class:`NativeRows`, the CPU default where it builds): one custom call that
+  walks the set bits of the packed spikes and adds each row in C++
+  (:mod:`spikenet.engine.native`); the loop below where no C++ compiler is found or with
+  ``SPIKENET_NATIVE=0``. Measured 2.5-4x faster than the loop on COBA rows of 70-130 synapses.
+* ``"loop"`` (:class:`SpikeLoop`): a loop with one iteration per spike, each
   finding its neuron by rank/select over the packed spike bits and adding that row
   (:func:`spikenet.propagation.deliver_events`). Work is spikes x row width; nothing can
   overflow. On XLA:CPU this measured 3x faster than a fixed-capacity scatter.
@@ -28,13 +32,15 @@ event counts are the same integers.
 
 from __future__ import annotations
 
+import warnings
 from typing import Protocol
 
 import jax
 import jax.numpy as jnp
 from jax import lax
 
-from spikenet.propagation import WORD_BITS, deliver_events
+from spikenet.engine.native import TARGETS, deliver_native, native_library
+from spikenet.propagation import _ranks, _select, deliver_events
 from spikenet.validation import SpikenetError
 
 
@@ -56,6 +62,23 @@ class SpikeLoop:
         return deliver_events(buffer, words, targets, weights, out_degrees, shift=shift, wrap=wrap)
 
 
+class NativeRows:
+    """The native CPU kernel (:func:`spikenet.engine.native.deliver_native`); the loop for a
+    dtype pair the kernel does not cover. Refused where the kernel cannot be built."""
+
+    name = "native"
+
+    def __init__(self) -> None:
+        available, reason = native_library()
+        if not available:
+            raise SpikenetError(f"delivery='native' is not available: {reason}")
+
+    def deliver(self, buffer, words, targets, weights, out_degrees, shift=None, wrap=None):
+        if jax.default_backend() != "cpu" or (buffer.dtype, targets.dtype) not in TARGETS:
+            return deliver_events(buffer, words, targets, weights, out_degrees, shift=shift, wrap=wrap)
+        return deliver_native(buffer, words, targets, weights, out_degrees, shift=shift, wrap=wrap)
+
+
 class CompactedRows:
     """Spiking neurons compacted into capacity tiers, one scatter per step; the loop past the
     largest tier. ``tiers``: capacities in spikes per step (ascending)."""
@@ -69,14 +92,14 @@ class CompactedRows:
 
     def deliver(self, buffer, words, targets, weights, out_degrees, shift=None, wrap=None):
         n_pre = targets.shape[0] - 1
-        bits = (words[:, None] >> jnp.arange(WORD_BITS, dtype=jnp.uint32)[None, :]) & jnp.uint32(1)
-        spiked = bits.reshape(-1)[:n_pre].astype(bool)
-        total = jnp.sum(spiked, dtype=jnp.int32)
+        word_counts, cumulative, total = _ranks(words)
         capacities = [t for t in self.tiers if t < n_pre] + ([n_pre] if n_pre <= self.tiers[-1] else [])
 
         def tier(capacity: int):
             def run(buffer):
-                rows = jnp.nonzero(spiked, size=capacity, fill_value=n_pre)[0]   # ascending; padding row past the last
+                # the spiking neurons in ascending order, found by rank in the packed words (one
+                # vectorised select of `capacity` ranks); the padding row past the last spike
+                rows = _select(words, word_counts, cumulative, jnp.arange(capacity, dtype=jnp.int32), n_pre)
                 row_targets = targets[rows]
                 if shift is not None:
                     row_targets = row_targets + shift
@@ -92,13 +115,18 @@ class CompactedRows:
         return lax.switch(jnp.minimum(index, len(branches) - 1), branches, buffer)
 
 
-DELIVERIES = {"loop": SpikeLoop, "compacted": CompactedRows}
+DELIVERIES = {"native": NativeRows, "loop": SpikeLoop, "compacted": CompactedRows}
 
 
 def delivery_strategy(delivery: "str | Delivery | None") -> Delivery:
     """The strategy for ``compile(delivery=...)``: a name, an instance, or None (by backend)."""
     if delivery is None:
-        return SpikeLoop() if jax.default_backend() == "cpu" else CompactedRows()
+        if jax.default_backend() != "cpu":
+            return CompactedRows()
+        available, reason = native_library()
+        if not available and not reason.startswith("disabled"):
+            warnings.warn(f"spikenet: {reason}; static rows are delivered by the (slower) JAX loop", RuntimeWarning, stacklevel=3)
+        return NativeRows() if available else SpikeLoop()
     if isinstance(delivery, str):
         if delivery not in DELIVERIES:
             raise SpikenetError(f"delivery must be one of {sorted(DELIVERIES)} or a Delivery instance; got {delivery!r}")
