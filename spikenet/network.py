@@ -233,7 +233,7 @@ def csr_sort(pre: np.ndarray, post: np.ndarray, n_pre: int, n_post: int) -> tupl
         key <<= np.uint64(32)
         key |= np.arange(pre.size, dtype=np.uint64)
         key.sort()
-        pair = (key >> np.uint64(32)).astype(np.uint32 if n_pre * n_post <= 2**32 - 1 else np.uint64)
+        pair = (key >> np.uint64(32)).astype(np.uint32)  # pre * n_post + post < n_pre * n_post <= 2**32
         key &= np.uint64(2**32 - 1)
         order = key.view(np.int64)  # (positions < 2**32: the same bits)
         sorted_pre, sorted_post = np.divmod(pair, pair.dtype.type(n_post))
@@ -615,8 +615,9 @@ class Network:
         precision : ``"float32"`` (default, fast) or ``"float64"`` (parity tests).
         engine : ``"event"`` (only rows of spiking neurons are touched) or ``"dense"``
             (the reference path, ``spikes @ W`` every step).
-        delivery : ``"loop"`` (CPU default), ``"compacted"`` (accelerator default) or a
-            strategy object: how the event engine delivers spikes (see :mod:`spikenet.engine.delivery`).
+        delivery : ``"native"`` (CPU default: a C++ kernel, built once with the system compiler),
+            ``"loop"`` (JAX; the CPU fallback), ``"compacted"`` (accelerator default) or a strategy
+            object: how the event engine delivers spikes (see :mod:`spikenet.engine.delivery`).
         devices : int, list of jax devices or ``jax.sharding.Mesh``, optional
             Run on several devices (:mod:`spikenet.engine.shard`): every population is split over
             them, each device owning its neurons and their incoming synapses; results equal one

@@ -97,6 +97,26 @@ def test_native_kernel_equals_the_loop_directly():
             assert np.any(np.asarray(found) != np.asarray(buffer))
 
 
+def test_native_take_slot_equals_indexing():
+    """The ring's slot taken in place by the kernel: numpy's ``ring[slot]`` then ``ring[slot] = 0``
+    (float32 and float64, under jit and vmap)."""
+    import jax
+
+    from spikenet.engine.native import take_slot
+
+    rng = np.random.default_rng(7)
+    for float_type in (np.float32, np.float64):
+        rings = rng.normal(size=(3, 5 * 11)).astype(float_type)
+        slots = np.array([0, 4, 2], np.int32)
+        with jax.enable_x64(True):
+            ring, taken = jax.jit(jax.vmap(lambda r, s: take_slot(r, s, 11)))(rings, slots)
+        expected = rings.reshape(3, 5, 11).copy()
+        np.testing.assert_array_equal(np.asarray(taken), expected[np.arange(3), slots])
+        expected[np.arange(3), slots] = 0
+        np.testing.assert_array_equal(np.asarray(ring), expected.reshape(3, -1))
+        assert ring.dtype == float_type
+
+
 def test_without_the_native_kernel_the_default_is_the_loop(monkeypatch, tmp_path):
     """SPIKENET_NATIVE=0 (or no compiler): the default is the JAX loop; asking for 'native' is
     refused with the reason."""

@@ -8,7 +8,8 @@ Data flow (one module each):
    ``parameters=`` overrides) -> the step's argument pytree (rows' weights, decay factors, leaves)
 3. ``state``    typed state records, the initial state, plastic weight/trace accessors
 4. ``step``     one step in Brian2's order (groups, thresholds, synapses, resets); ``plastic``:
-   the plastic phases; ``delivery``: how static rows reach the buffer ("loop" or "compacted")
+   the plastic phases; ``delivery``: how static rows reach the buffer ("native", "loop" or "compacted";
+   ``native``: the C++ kernel behind "native")
 5. ``inputs``   checks of host-driven spikes/modulator and the per-chunk rasters
 6. ``chunk``    a ``lax.scan`` over a chunk of steps with state monitors sampled every ``every``
 7. ``runner``   the host loop: compile cache, counts, recorded spikes/states, finiteness checks
@@ -16,7 +17,7 @@ Data flow (one module each):
 """
 
 from spikenet.engine.compiled import ENGINES, PRECISIONS, CompiledNetwork, Result, sweep_points
-from spikenet.engine.delivery import DELIVERIES, CompactedRows, SpikeLoop
+from spikenet.engine.delivery import DELIVERIES, CompactedRows, NativeRows, SpikeLoop
 from spikenet.engine.layout import DENSE_MEMORY_LIMIT_BYTES
 from spikenet.engine.state import NetworkState, PlasticState
 from spikenet.engine.shard import ShardedCompiledNetwork
@@ -25,5 +26,5 @@ from spikenet.network import register_compiler
 register_compiler(CompiledNetwork, ShardedCompiledNetwork)
 
 __all__ = ["CompiledNetwork", "Result", "NetworkState", "PlasticState", "PRECISIONS", "ENGINES", "DELIVERIES",
-           "SpikeLoop", "CompactedRows", "DENSE_MEMORY_LIMIT_BYTES", "sweep_points",
+           "SpikeLoop", "NativeRows", "CompactedRows", "DENSE_MEMORY_LIMIT_BYTES", "sweep_points",
            "ShardedCompiledNetwork"]

@@ -32,8 +32,8 @@ class CompiledNetwork:
 
     ``precision``: ``"float32"`` or ``"float64"``; ``engine``: ``"event"`` (only rows of spiking
     neurons are touched) or ``"dense"`` (``spikes @ W``, the reference); ``delivery``: how the
-    event engine delivers static rows, ``"loop"`` (CPU default) or ``"compacted"`` (accelerator
-    default), see :mod:`spikenet.engine.delivery`."""
+    event engine delivers static rows, ``"native"`` (CPU default), ``"loop"`` or ``"compacted"``
+    (accelerator default), see :mod:`spikenet.engine.delivery`."""
 
     def __init__(self, network: Network, precision: str = "float32", engine: str = "event", delivery: Any = None,
                  floors: dict | None = None, keep_synapses: bool = True) -> None:

@@ -39,7 +39,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from spikenet.engine.native import TARGETS, deliver_native, native_library
+from spikenet.engine.native import TARGETS, deliver_native, native_library, take_slot
 from spikenet.propagation import _ranks, _select, deliver_events
 from spikenet.validation import SpikenetError
 
@@ -77,6 +77,20 @@ class NativeRows:
         if jax.default_backend() != "cpu" or (buffer.dtype, targets.dtype) not in TARGETS:
             return deliver_events(buffer, words, targets, weights, out_degrees, shift=shift, wrap=wrap)
         return deliver_native(buffer, words, targets, weights, out_degrees, shift=shift, wrap=wrap)
+
+    def take_slot(self, ring, slot, size: int):
+        """The ring's row ``slot`` (of ``size``) and the ring with that row zeroed (in place on a CPU)."""
+        if jax.default_backend() != "cpu" or ring.dtype not in (jnp.float32, jnp.float64):
+            return take_slot_jax(ring, slot, size)
+        return take_slot(ring, slot, size)
+
+
+def take_slot_jax(ring, slot, size: int):
+    """(ring with row ``slot`` zeroed, that row) for the ring viewed as (slots, ``size``). 2-D row
+    indexing: a flat dynamic_slice/dynamic_update_slice pair on the ring was miscompiled by
+    XLA:CPU (jaxlib 0.10.2) inside the step."""
+    rows = ring.reshape(-1, size)
+    return rows.at[slot].set(0.0).reshape(-1), rows[slot]
 
 
 class CompactedRows:

@@ -82,6 +82,28 @@ static ffi::Error Deliver(ffi::Buffer<F> buffer, ffi::Buffer<ffi::U32> words, ff
   return ffi::Error::Success();
 }
 
+// The delay ring's slot of this step (ring viewed as (slots, size)): taken = ring[slot], then
+// ring[slot] = 0, in place. (XLA:CPU copied the whole ring every step to zero the slot with a
+// dynamic-update-slice after the delivery's custom call.)
+template <ffi::DataType F>
+static ffi::Error TakeSlot(ffi::Buffer<F> ring, ffi::Buffer<ffi::S32> slot, ffi::ResultBuffer<F> out,
+                           ffi::ResultBuffer<F> taken) {
+  using T = ffi::NativeType<F>;
+  const int64_t total = static_cast<int64_t>(ring.element_count());
+  const int64_t size = static_cast<int64_t>(taken->element_count());
+  T* o = out->typed_data();
+  if (o != ring.typed_data()) std::memcpy(o, ring.typed_data(), total * sizeof(T));
+  const int64_t s = static_cast<int64_t>(slot.typed_data()[0]);
+  if (s < 0 || (s + 1) * size > total) return ffi::Error::InvalidArgument("spikenet take_slot: slot out of range");
+  std::memcpy(taken->typed_data(), o + s * size, size * sizeof(T));
+  std::memset(o + s * size, 0, size * sizeof(T));
+  return ffi::Error::Success();
+}
+XLA_FFI_DEFINE_HANDLER_SYMBOL(SpikenetTakeSlotF32, TakeSlot<ffi::F32>,
+    ffi::Ffi::Bind().Arg<ffi::Buffer<ffi::F32>>().Arg<ffi::Buffer<ffi::S32>>().Ret<ffi::Buffer<ffi::F32>>().Ret<ffi::Buffer<ffi::F32>>());
+XLA_FFI_DEFINE_HANDLER_SYMBOL(SpikenetTakeSlotF64, TakeSlot<ffi::F64>,
+    ffi::Ffi::Bind().Arg<ffi::Buffer<ffi::F64>>().Arg<ffi::Buffer<ffi::S32>>().Ret<ffi::Buffer<ffi::F64>>().Ret<ffi::Buffer<ffi::F64>>());
+
 #define SPIKENET_DELIVER(NAME, F, I)                                                              \
   XLA_FFI_DEFINE_HANDLER_SYMBOL(NAME, (Deliver<F, I>),                                           \
       ffi::Ffi::Bind().Arg<ffi::Buffer<F>>().Arg<ffi::Buffer<ffi::U32>>().Arg<ffi::Buffer<I>>()  \
@@ -98,6 +120,7 @@ TARGETS = {(np.dtype(f), np.dtype(i)): f"spikenet_deliver_{f}_{i}"
            for f in ("float32", "float64") for i in ("int32", "int64")}
 _SYMBOLS = {name: f"SpikenetDeliver{'F32' if '_float32_' in name else 'F64'}{'S32' if name.endswith('int32') else 'S64'}"
             for name in TARGETS.values()}
+_SYMBOLS.update({"spikenet_take_slot_float32": "SpikenetTakeSlotF32", "spikenet_take_slot_float64": "SpikenetTakeSlotF64"})
 _state: dict = {}
 
 
@@ -170,3 +193,18 @@ def deliver_native(buffer, words, targets, weights, out_degrees, shift=None, wra
     shift = jnp.zeros(1, jnp.int32) if shift is None else jnp.reshape(shift, (1,)).astype(jnp.int32)
     return call(buffer, words.astype(jnp.uint32), targets, weights.astype(buffer.dtype), out_degrees.astype(jnp.int32),
                 shift, wrap=np.int64(0 if wrap is None else wrap))
+
+
+def take_slot(ring, slot, size: int):
+    """``(ring with row `slot` zeroed, that row)`` for the ring viewed as (slots, ``size``), in
+    place: what ``ring[slot]`` then ``.at[slot].set(0)`` compute, without XLA's copy of the ring."""
+    import jax
+    import jax.numpy as jnp
+
+    available, reason = native_library()
+    if not available:
+        raise SpikenetError(f"the native CPU delivery is not available: {reason}")
+    call = jax.ffi.ffi_call(f"spikenet_take_slot_{np.dtype(ring.dtype).name}",
+                            (jax.ShapeDtypeStruct(ring.shape, ring.dtype), jax.ShapeDtypeStruct((size,), ring.dtype)),
+                            vmap_method="sequential", input_output_aliases={0: 0})
+    return call(ring, jnp.reshape(slot, (1,)).astype(jnp.int32))

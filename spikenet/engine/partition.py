@@ -8,7 +8,6 @@ source in full, and a ghost source per neuron population from which its incoming
 from __future__ import annotations
 
 import dataclasses
-import gc
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +17,7 @@ import numpy as np
 from spikenet.connectivity import FromIndices, Synapses
 from spikenet.engine.compiled import CompiledNetwork
 from spikenet.network import Network, Projection, hand_over
-from spikenet.validation import SpikenetError
+from spikenet.validation import SpikenetError, return_freed_memory
 
 AXIS = "shards"
 GHOST_SUFFIX = "__all"
@@ -185,7 +184,7 @@ def shard_networks_handing_over(network: Network, bounds: dict[str, np.ndarray],
         for d, (sub, kept) in enumerate(built):
             _shard_projection(sub, projection, d, bounds, local, kept)
         hand_over(projection)
-        gc.collect()
+        return_freed_memory()
     return built
 
 

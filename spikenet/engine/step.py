@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from spikenet.engine.delivery import take_slot_jax
 from spikenet.engine.exchange import exchange_spikes, store_and_exchange
 from spikenet.engine.leaves import signature, with_leaves
 from spikenet.engine.plastic import PlasticPlan, decay_traces, post_pathway, pre_pathway
@@ -273,9 +274,8 @@ def make_step(plan: StepPlan, key: Any, record_words: tuple[str, ...]):
             events.update(deferred_events)
         inbox, external_events = external_inputs(plan, inbox, arguments, key, t, dtype)
         if ring_slots:
-            ring_rows = ring.reshape(ring_slots, buffer_size)  # see the note in deliver_static
-            inbox = inbox + ring_rows[slot]
-            ring = ring_rows.at[slot].set(0.0).reshape(-1)
+            ring, arrived = getattr(plan.delivery, "take_slot", take_slot_jax)(ring, slot, buffer_size)
+            inbox = inbox + arrived
         new_carry = {"neurons": None, "channels": inbox[:channel_size] if delta_size else inbox, "ring": ring,
                      "plastic": plastic, "t": t + 1}
         if deferred:
