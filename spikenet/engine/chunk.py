@@ -15,8 +15,6 @@ from spikenet.engine.state import channel_values
 from spikenet.engine.step import make_step
 from spikenet.validation import SpikenetError
 
-STATIC_UNROLL = 4  # steps per loop iteration for networks without plasticity (see chunk_function)
-
 MONITOR_BYTES_PER_CHUNK = 64 * 2**20
 MAX_CHUNK_STEPS = 10000
 
@@ -57,12 +55,6 @@ def chunk_function(plan: Any, n_steps: int, every: int, record_words: tuple, sta
             recorded.append(values[np.asarray(indices, np.int32)])
         return tuple(recorded)
 
-    # Static networks: 4 steps per loop iteration. XLA:CPU copies every carried state array at each
-    # iteration (several fusions read the old state that others overwrite); unrolled, the copies
-    # happen once per 4 steps. COBA N = 400,000, one core: 4.4 s -> 3.4 s per 200 ms; two devices
-    # 1.3x -> 1.7x one device (identical spikes). Plastic networks keep 1 (their step is large; not measured).
-    unroll = 1 if plan.plastic else STATIC_UNROLL
-
     def run_chunk(carry, rasters, arguments, key):
         step = make_step(plan, key, record_words)
         scan_step = lambda c, r: step(c, r, arguments)  # noqa: E731
@@ -70,7 +62,7 @@ def chunk_function(plan: Any, n_steps: int, every: int, record_words: tuple, sta
         carry = {**carry, "driven": {name: jnp.zeros(layout.network.populations[name].size, jnp.int32)
                                      for name in plan.driven_offsets}}
         if not state_records:
-            carry, outputs = lax.scan(scan_step, carry, rasters, length=n_steps, unroll=unroll)
+            carry, outputs = lax.scan(scan_step, carry, rasters, length=n_steps)
             if "pending" in carry:  # sharded, exchange once per window: the partial window
                 carry, outputs = flush(plan, carry, outputs, arguments)
             driven = carry.pop("driven")
@@ -78,7 +70,7 @@ def chunk_function(plan: Any, n_steps: int, every: int, record_words: tuple, sta
 
         def block(carry, block_rasters, length):
             recorded = record(carry)
-            carry, outputs = lax.scan(scan_step, carry, block_rasters, length=length, unroll=min(unroll, length))
+            carry, outputs = lax.scan(scan_step, carry, block_rasters, length=length)
             return carry, (recorded, outputs)
 
         full, rest = divmod(n_steps, every)
