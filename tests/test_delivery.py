@@ -60,8 +60,9 @@ def test_native_and_compacted_rows_equal_the_spike_loop(seed, delivery):
 
 def test_native_kernel_equals_the_loop_directly():
     """The kernel alone against :func:`deliver_events` (the loop) on one step's tables: int32 and
-    int64 targets, float32 and float64, with and without the delay ring's shift and wrap, padding
-    entries dropped, several event counters, and under vmap (run_seeds); bit-identical sums."""
+    int64 targets, float32 and float64, with and without the delay ring's shift and wrap, rows of
+    random lengths padded after their synapses (the layout of :func:`build_rows`, which the kernel
+    relies on), several event counters, and under vmap (run_seeds); bit-identical sums."""
     import jax
 
     from spikenet.engine.native import deliver_native
@@ -73,7 +74,8 @@ def test_native_kernel_equals_the_loop_directly():
     for float_type, int_type in ((np.float32, np.int32), (np.float64, np.int64), (np.float32, np.int64), (np.float64, np.int32)):
         for shifted in (False, True):
             targets = rng.integers(0, wrap if shifted else size, (n_pre + 1, width)).astype(int_type)
-            targets[rng.random(targets.shape) < 0.2] = 2 * wrap if shifted else size   # padding
+            lengths = rng.integers(0, width + 1, n_pre + 1)  # a row's synapses fill its first slots (build_rows)
+            targets[np.arange(width) >= lengths[:, None]] = 2 * wrap if shifted else size   # padding after them
             targets[n_pre] = 2 * wrap if shifted else size
             weights = rng.normal(size=(n_pre + 1, width)).astype(float_type)
             degrees = rng.integers(0, 5, (3, n_pre + 1)).astype(np.int32)
@@ -95,6 +97,21 @@ def test_native_kernel_equals_the_loop_directly():
             np.testing.assert_array_equal(np.asarray(found), np.asarray(expected))
             np.testing.assert_array_equal(np.asarray(found_events), np.asarray(expected_events))
             assert np.any(np.asarray(found) != np.asarray(buffer))
+
+
+def test_built_rows_put_padding_after_the_synapses():
+    """The kernel stops at a row's first padding entry: every row :func:`build_rows` makes (several
+    lists, some rows empty) holds its synapses in its first slots and only padding after them."""
+    from spikenet.propagation import build_rows
+
+    rng = np.random.default_rng(3)
+    n_pre, sentinel = 60, 10**6
+    pre_lists = [np.sort(rng.integers(0, n_pre, n)) for n in (150, 0, 80)]
+    target_lists = [rng.integers(0, 1000, pre.size) for pre in pre_lists]
+    targets, _ = build_rows(n_pre, pre_lists, target_lists, [], sentinel, min_width=12)
+    degrees = sum(np.bincount(pre, minlength=n_pre + 1) for pre in pre_lists)
+    assert np.all((targets != sentinel) == (np.arange(targets.shape[1]) < degrees[:, None]))
+    assert degrees[:n_pre].min() == 0  # some row is empty
 
 
 def test_native_take_slot_equals_indexing():

@@ -72,6 +72,38 @@ def test_results_do_not_depend_on_chunk_size(chunk_steps):
     assert reference.counts.to_dict() == chunked.counts.to_dict()
 
 
+@pytest.mark.parametrize("precision", ["float32", "float64"])
+def test_unrolled_loop_results_do_not_depend_on_chunk_size(precision, monkeypatch):
+    """Large networks run several steps per loop iteration (spikenet.engine.chunk.UNROLL), the
+    remainder of a chunk one per iteration: spikes, counts and the final state (neurons, channels,
+    delay ring) are identical, bit for bit, for chunks that are multiples of it or not."""
+    from spikenet.engine import chunk
+
+    monkeypatch.setattr(chunk, "UNROLL_MIN_NEURONS", 0)  # unroll this small network too
+    net = _random_network(9, 25, 15, 3, 1, 400.0)
+    monitors = [sn.SpikeMonitor("a"), sn.SpikeMonitor("b")]
+    runs = [net.run(60.0, seed=3, monitors=monitors, precision=precision, chunk_steps=c) for c in (600, 1, 3, 5, 7, 8, 9, 13, 100)]
+    sampled = []
+    for every in (7, 9):  # blocks of 7 steps between samples (one per iteration), of 9: 2 x 4 + 1
+        recorded = monitors + [sn.StateMonitor("b", ["v"], every=every * 0.1)]
+        sampled.append([net.run(60.0, seed=3, monitors=recorded, precision=precision, chunk_steps=c * every) for c in (1, 3, 5, 10)])
+    reference = runs[0]
+    assert reference.counts.total_spikes > 100
+    for same_every in sampled:
+        for run in same_every[1:]:
+            np.testing.assert_array_equal(same_every[0].states["b"]["v"], run.states["b"]["v"])
+    for run in runs[1:] + sampled[0] + sampled[1]:
+        for name in ("a", "b"):
+            np.testing.assert_array_equal(reference.spikes[name][0], run.spikes[name][0])
+            np.testing.assert_array_equal(reference.spikes[name][1], run.spikes[name][1])
+        assert reference.counts.to_dict() == run.counts.to_dict()
+        for name, variables in reference.final_state.neurons.items():
+            for variable, values in variables.items():
+                np.testing.assert_array_equal(np.asarray(values), np.asarray(run.final_state.neurons[name][variable]))
+        np.testing.assert_array_equal(np.asarray(reference.final_state.channels), np.asarray(run.final_state.channels))
+        np.testing.assert_array_equal(np.asarray(reference.final_state.ring), np.asarray(run.final_state.ring))
+
+
 def test_resume_continues_a_run_exactly():
     """Two runs of 30 ms, the second resuming the first, equal one run of 60 ms."""
     net = _random_network(2, 20, 10, 2, 0, 400.0)

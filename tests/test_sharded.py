@@ -246,3 +246,47 @@ def test_shard_widths_counted_equal_the_built_shards():
                                   for d in range(shards)])
             assert floors_from_degrees(net, bounds) == built
     assert floors_from_degrees(coba(100, seed=1, stdp=True), partition(coba(100, seed=1, stdp=True), 2)) is None
+
+
+GATHER_WORKER = r'''
+import json
+import jax, jax.numpy as jnp, numpy as np
+from jax import lax
+from spikenet.engine.native import gather_words, in_process_exchange
+
+assert in_process_exchange()
+mesh = jax.sharding.Mesh(np.array(jax.devices()), ("shards",))
+spec = jax.sharding.PartitionSpec("shards")
+reports = {}
+for dependent in (True, False):
+    def body(words, use_native):
+        def step(carry, _):
+            words, order, total = carry
+            if use_native:
+                gathered, order = gather_words(words, "shards", 4, order)
+            else:
+                gathered = lax.all_gather(words, "shards")
+            total = total ^ gathered.reshape(-1)
+            # the next step's words depend on this exchange (dependent) or only on the shard's own words
+            words = words * jnp.uint32(1664525) + (gathered[(lax.axis_index("shards") + 1) % 4] if dependent else jnp.uint32(1013904223))
+            return (words, order, total), gathered
+        init = (words[0], jnp.zeros(1, jnp.int32), jnp.zeros(4 * words.shape[1], jnp.uint32))
+        (_, _, total), history = lax.scan(step, init, None, length=50, unroll=4)
+        return total[None], history[None]
+    words = jnp.asarray(np.random.default_rng(1).integers(0, 2**32, (4, 37), dtype=np.uint64).astype(np.uint32))
+    runs = [jax.jit(jax.shard_map(lambda w, n=n: body(w, n), mesh=mesh, in_specs=spec, out_specs=spec, check_vma=False))(words)
+            for n in (True, False)]
+    reports[str(dependent)] = [bool(np.array_equal(np.asarray(a), np.asarray(b))) for a, b in zip(*runs)]
+print("REPORT " + json.dumps(reports))
+'''
+
+
+def test_native_gather_equals_all_gather():
+    """The in-process exchange (spikenet.engine.native.gather_words: a spinning barrier between the
+    device threads) against XLA's ``lax.all_gather`` on 4 forced CPU devices (more devices than
+    cores): 50 exchanges, four per loop iteration, where each step's words depend on the previous
+    exchange and where they do not (then only their ``order`` chain orders them: without it, the
+    engine with a no-op delivery once ran them in different orders on two devices, which waited
+    for each other until the timeout)."""
+    report = run_worker(GATHER_WORKER, timeout=300)
+    assert report == {"True": [True, True], "False": [True, True]}, report

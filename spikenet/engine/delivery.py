@@ -39,14 +39,16 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from spikenet.engine.native import TARGETS, deliver_native, native_library, take_slot
+from spikenet.engine.native import TARGETS, deliver_native, native_disabled, native_library, take_slot
 from spikenet.propagation import _ranks, _select, deliver_events
 from spikenet.validation import SpikenetError
 
 
 class Delivery(Protocol):
     """Adds the rows of the neurons whose bits are set in ``words`` to ``buffer``; returns the
-    buffer and the int32 events per counter (see :func:`spikenet.propagation.deliver_events`)."""
+    buffer and the int32 events per counter (see :func:`spikenet.propagation.deliver_events`).
+    A row's synapses fill its first slots and its padding follows them (the layout of
+    :func:`spikenet.propagation.build_rows`; the native kernel ends a row at its first padding)."""
 
     name: str
 
@@ -138,7 +140,7 @@ def delivery_strategy(delivery: "str | Delivery | None") -> Delivery:
         if jax.default_backend() != "cpu":
             return CompactedRows()
         available, reason = native_library()
-        if not available and not reason.startswith("disabled"):
+        if not available and not native_disabled():
             warnings.warn(f"spikenet: {reason}; static rows are delivered by the (slower) JAX loop", RuntimeWarning, stacklevel=3)
         return NativeRows() if available else SpikeLoop()
     if isinstance(delivery, str):

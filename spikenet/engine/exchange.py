@@ -2,7 +2,12 @@
 window of ``d`` steps when every delay allows it (NEST's min-delay communication).
 
 Every step (``window == 1``). After the thresholds each shard packs its slices' spikes and one
-``all_gather`` of all populations' packed words hands every shard the ghosts' words.
+``all_gather`` of all populations' packed words hands every shard the ghosts' words. Where every
+device is a CPU device of this process (one thread each: ``--xla_force_host_platform_device_count``)
+the native :func:`~spikenet.engine.native.gather_words` does it instead: the same words through a
+spinning barrier in shared memory, ordered by a carried ``exchange_order`` (XLA's in-process
+rendezvous measured ~100 us per step on the 2-core project VM, ~8 % of COBA-400,000's step on 2
+devices). Several processes (``jax.distributed``) and accelerators keep ``lax.all_gather``.
 
 Once per window (``window == d > 1``). A spike emitted at step ``t`` through a synapse of delay
 ``D >= d`` steps is due at ``t + D``, after the end of its window (``t + d - 1`` at the latest),
@@ -27,6 +32,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from spikenet.engine.native import gather_words, in_process_exchange
 from spikenet.propagation import WORD_BITS, pack_spikes
 from spikenet.validation import SpikenetError
 
@@ -87,24 +93,29 @@ def own_spikes(plan: Any, spiked: dict, arguments: dict) -> dict:
     return words
 
 
-def exchange_spikes(plan: Any, spiked: dict, arguments: dict) -> tuple[dict, dict]:
+def exchange_spikes(plan: Any, spiked: dict, arguments: dict, order: Any = None) -> tuple[dict, dict, Any]:
     """Every step: the ghosts' spikes from one ``all_gather`` of all owned populations' words.
 
     Each shard owns a slice of every neuron population (padded to whole 32-bit words). The
     gathered words of a population, in shard order, are its ghost's packed words (ghost neuron
     ``d * local + i`` is shard ``d``'s neuron ``i``). Returns the spike vectors (the ghosts'
-    unpacked, used only by plasticity) and the packed words of the owned populations and the ghosts.
-    With a window the ghosts get no words here (:func:`store_and_exchange` delivers them)."""
+    unpacked, used only by plasticity), the packed words of the owned populations and the ghosts,
+    and ``order`` (the carried ``"exchange_order"``: see :func:`exchange_order`) after this step's
+    exchange. With a window the ghosts get no words here (:func:`store_and_exchange` delivers them)."""
     shard = plan.layout.shard
     words = own_spikes(plan, spiked, arguments)
     if not shard.ghosts:
-        return spiked, words
+        return spiked, words, order
     if shard.window > 1:
         for ghost, owner in shard.ghosts.items():
             words[ghost] = jnp.zeros(words[owner].shape[0] * shard.count, jnp.uint32)
-        return spiked, words
+        return spiked, words, order
     # One collective per step for every population (a collective costs tens of microseconds on CPU).
-    gathered = lax.all_gather(jnp.concatenate([words[owner] for owner in shard.ghosts.values()]), shard.axis)
+    local = jnp.concatenate([words[owner] for owner in shard.ghosts.values()])
+    if order is not None:  # the devices are threads of this process: a spinning barrier, not XLA's rendezvous
+        gathered, order = gather_words(local, shard.axis, shard.count, order)
+    else:
+        gathered = lax.all_gather(local, shard.axis)
     start = 0
     for ghost, owner in shard.ghosts.items():  # (gathered: shards x the words of every population)
         size = words[owner].shape[0]
@@ -112,7 +123,18 @@ def exchange_spikes(plan: Any, spiked: dict, arguments: dict) -> tuple[dict, dic
         start += size
         bits = (words[ghost][:, None] >> jnp.arange(32, dtype=jnp.uint32)) & jnp.uint32(1)
         spiked[ghost] = bits.reshape(-1).astype(bool)
-    return spiked, words
+    return spiked, words, order
+
+
+def exchange_order(layout: Any) -> dict:
+    """The carry entry that orders the native exchanges (:func:`spikenet.engine.native.gather_words`)
+    of a sharded network whose devices are all threads of this process: ``{"exchange_order":
+    int32 (1,)}``; empty where ``lax.all_gather`` exchanges (several processes, not a CPU, no
+    native library, no ghosts, or a window of several steps)."""
+    shard = getattr(layout, "shard", None)
+    if shard is None or not shard.ghosts or shard.window > 1 or not in_process_exchange():
+        return {}
+    return {"exchange_order": jnp.zeros(1, jnp.int32)}
 
 
 def no_events(plan: Any, arguments: dict) -> dict:

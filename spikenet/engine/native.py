@@ -1,4 +1,5 @@
-"""A native CPU kernel for the delivery of static rows (an XLA FFI custom call).
+"""Native CPU kernels (XLA FFI custom calls): the delivery of static rows, the delay ring's slot
+(in place) and the exchange of packed spike words between the CPU devices of one process.
 
 On XLA:CPU every operation of a ``fori_loop`` body is a separate kernel call, so the per-spike
 loop of :func:`spikenet.propagation.deliver_events` costs ~2-3 us per spike whatever the row
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import itertools
 import os
 import platform
 import shutil
@@ -24,19 +26,31 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import jax
+import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from spikenet.validation import SpikenetError
 
 SOURCE = r"""
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
 #include "xla/ffi/api/ffi.h"
 namespace ffi = xla::ffi;
 
 // buffer[target] += weight for every synapse of every spiking neuron's row, in ascending neuron
-// order; targets outside [0, size) are padding (dropped). With wrap > 0 (the delay ring) the
-// index is target + shift, minus wrap when it falls in [wrap, 2 wrap). events[c] += out_degrees[c, row].
+// order; targets outside [0, size) are padding: a row's synapses fill its first slots and padding
+// follows them (build_rows), so the row ends at its first padding entry. With wrap > 0 (the delay
+// ring) the index is target + shift, minus wrap when it falls in [wrap, 2 wrap).
+// events[c] += out_degrees[c, row].
 template <ffi::DataType F, ffi::DataType I>
 static ffi::Error Deliver(ffi::Buffer<F> buffer, ffi::Buffer<ffi::U32> words, ffi::Buffer<I> targets,
                           ffi::Buffer<F> weights, ffi::Buffer<ffi::S32> out_degrees, ffi::Buffer<ffi::S32> shift,
@@ -74,7 +88,8 @@ static ffi::Error Deliver(ffi::Buffer<F> buffer, ffi::Buffer<ffi::U32> words, ff
           target += s;
           if (target >= wrap && target < 2 * wrap) target -= wrap;
         }
-        if (target >= 0 && target < size) o[target] += row_weights[j];
+        if (target < 0 || target >= size) break;  // the row's padding
+        o[target] += row_weights[j];
       }
       for (int64_t c = 0; c < counters; ++c) counted[c] += static_cast<uint32_t>(degrees[c * rows + row]);
     }
@@ -104,6 +119,70 @@ XLA_FFI_DEFINE_HANDLER_SYMBOL(SpikenetTakeSlotF32, TakeSlot<ffi::F32>,
 XLA_FFI_DEFINE_HANDLER_SYMBOL(SpikenetTakeSlotF64, TakeSlot<ffi::F64>,
     ffi::Ffi::Bind().Arg<ffi::Buffer<ffi::F64>>().Arg<ffi::Buffer<ffi::S32>>().Ret<ffi::Buffer<ffi::F64>>().Ret<ffi::Buffer<ffi::F64>>());
 
+// all_gather of the packed spike words between the CPU devices of this process (each device runs
+// its shard in its own thread): every shard copies its words into a shared buffer, publishes its
+// generation and spins until every shard has published it (XLA's in-process rendezvous measured
+// ~100 us per step on the project VM, this ~1 us). Two buffers alternate by generation: a shard
+// reaches generation g + 2 only after every shard has finished reading generation g. Every call
+// site has its own buffer (key); `order` chains a shard's calls so that XLA's thunk executor runs
+// them in program order on every shard (independent calls could otherwise run in different orders
+// on different shards and wait for each other forever).
+struct Exchange {
+  int64_t shards = 0, width = 0;
+  std::vector<uint32_t> slots[2];
+  std::unique_ptr<std::atomic<int64_t>[]> published;
+  std::vector<int64_t> generation;  // each entry is touched by its own shard's thread only
+};
+static std::mutex exchanges_mutex;
+static std::map<int64_t, std::unique_ptr<Exchange>> exchanges;
+
+static ffi::Error GatherWords(ffi::Buffer<ffi::U32> words, ffi::Buffer<ffi::S32> shard, ffi::Buffer<ffi::S32> order,
+                              int64_t key, int64_t shards, double timeout_seconds, ffi::ResultBuffer<ffi::U32> out,
+                              ffi::ResultBuffer<ffi::S32> next_order) {
+  next_order->typed_data()[0] = order.typed_data()[0] + 1;
+  const int64_t width = static_cast<int64_t>(words.element_count());
+  const int64_t s = static_cast<int64_t>(shard.typed_data()[0]);
+  if (shards < 1 || s < 0 || s >= shards || static_cast<int64_t>(out->element_count()) != shards * width)
+    return ffi::Error::InvalidArgument("spikenet gather_words: shard index or output size out of range");
+  Exchange* x;
+  {
+    std::lock_guard<std::mutex> lock(exchanges_mutex);
+    auto& slot = exchanges[key];
+    if (!slot) {
+      slot = std::make_unique<Exchange>();
+      slot->shards = shards;
+      slot->width = width;
+      slot->slots[0].assign(shards * width, 0);
+      slot->slots[1].assign(shards * width, 0);
+      slot->published.reset(new std::atomic<int64_t>[shards]);
+      for (int64_t d = 0; d < shards; ++d) slot->published[d].store(0);
+      slot->generation.assign(shards, 0);
+    }
+    x = slot.get();
+  }
+  if (x->shards != shards || x->width != width)
+    return ffi::Error::InvalidArgument("spikenet gather_words: one key used with two shapes");
+  const int64_t g = ++x->generation[s];
+  uint32_t* buffer = x->slots[g & 1].data();
+  std::memcpy(buffer + s * width, words.typed_data(), width * sizeof(uint32_t));
+  x->published[s].store(g, std::memory_order_release);
+  const auto start = std::chrono::steady_clock::now();
+  for (int64_t d = 0; d < shards; ++d) {
+    for (int64_t spins = 0; x->published[d].load(std::memory_order_acquire) < g; ++spins) {
+      if (spins < 20000) continue;
+      std::this_thread::yield();  // fewer cores than devices: let the other shards run
+      if ((spins & 1023) == 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > timeout_seconds)
+        return ffi::Error(ffi::ErrorCode::kDeadlineExceeded, "spikenet gather_words: a shard did not arrive in time");
+    }
+  }
+  std::memcpy(out->typed_data(), buffer, shards * width * sizeof(uint32_t));
+  return ffi::Error::Success();
+}
+XLA_FFI_DEFINE_HANDLER_SYMBOL(SpikenetGatherWords, GatherWords,
+    ffi::Ffi::Bind().Arg<ffi::Buffer<ffi::U32>>().Arg<ffi::Buffer<ffi::S32>>().Arg<ffi::Buffer<ffi::S32>>()
+        .Attr<int64_t>("key").Attr<int64_t>("shards").Attr<double>("timeout_seconds").Ret<ffi::Buffer<ffi::U32>>()
+        .Ret<ffi::Buffer<ffi::S32>>());
+
 #define SPIKENET_DELIVER(NAME, F, I)                                                              \
   XLA_FFI_DEFINE_HANDLER_SYMBOL(NAME, (Deliver<F, I>),                                           \
       ffi::Ffi::Bind().Arg<ffi::Buffer<F>>().Arg<ffi::Buffer<ffi::U32>>().Arg<ffi::Buffer<I>>()  \
@@ -118,10 +197,15 @@ SPIKENET_DELIVER(SpikenetDeliverF64S64, ffi::F64, ffi::S64)
 #: (buffer and weights dtype, targets dtype) -> FFI target name
 TARGETS = {(np.dtype(f), np.dtype(i)): f"spikenet_deliver_{f}_{i}"
            for f in ("float32", "float64") for i in ("int32", "int64")}
-_SYMBOLS = {name: f"SpikenetDeliver{'F32' if '_float32_' in name else 'F64'}{'S32' if name.endswith('int32') else 'S64'}"
-            for name in TARGETS.values()}
-_SYMBOLS.update({"spikenet_take_slot_float32": "SpikenetTakeSlotF32", "spikenet_take_slot_float64": "SpikenetTakeSlotF64"})
+#: FFI target name -> the library's handler symbol
+_SYMBOLS = {"spikenet_deliver_float32_int32": "SpikenetDeliverF32S32", "spikenet_deliver_float64_int32": "SpikenetDeliverF64S32",
+            "spikenet_deliver_float32_int64": "SpikenetDeliverF32S64", "spikenet_deliver_float64_int64": "SpikenetDeliverF64S64",
+            "spikenet_take_slot_float32": "SpikenetTakeSlotF32", "spikenet_take_slot_float64": "SpikenetTakeSlotF64",
+            "spikenet_gather_words": "SpikenetGatherWords"}
+#: seconds a shard waits for the others in :func:`gather_words` before the run fails
+GATHER_TIMEOUT_SECONDS = 600.0
 _state: dict = {}
+_gather_keys = itertools.count(1)
 
 
 def _cache_dir() -> Path:
@@ -133,7 +217,6 @@ def _cache_dir() -> Path:
 
 def _build() -> Path:
     """The compiled library (built once per source, jaxlib and machine; written atomically)."""
-    import jax
     import jaxlib
 
     compiler = shutil.which(os.environ.get("CXX", "g++"))
@@ -163,29 +246,29 @@ def native_library() -> tuple[bool, str]:
     Built on the first call of the process; later calls answer from memory."""
     if "available" not in _state:
         if os.environ.get("SPIKENET_NATIVE", "1") == "0":
-            _state.update(available=False, reason="disabled by SPIKENET_NATIVE=0")
+            _state.update(available=False, disabled=True, reason="disabled by SPIKENET_NATIVE=0")
         else:
             try:
-                import jax
-
                 library = ctypes.cdll.LoadLibrary(str(_build()))
                 for name, symbol in _SYMBOLS.items():
                     jax.ffi.register_ffi_target(name, jax.ffi.pycapsule(getattr(library, symbol)), platform="cpu")
-                _state.update(available=True, reason="")
+                _state.update(available=True, disabled=False, reason="")
             except (OSError, RuntimeError, subprocess.SubprocessError, AttributeError) as error:
-                _state.update(available=False, reason=f"could not build the native CPU delivery: {error}")
+                _state.update(available=False, disabled=False, reason=f"could not build the native CPU delivery: {error}")
     return _state["available"], _state["reason"]
 
 
-def deliver_native(buffer, words, targets, weights, out_degrees, shift=None, wrap=None):
-    """:func:`spikenet.propagation.deliver_events` as one custom call (identical results).
-    Requires :func:`native_library` to be available and a (float, int) pair listed in ``TARGETS``."""
-    import jax
-    import jax.numpy as jnp
-
+def _require() -> None:
     available, reason = native_library()
     if not available:
         raise SpikenetError(f"the native CPU delivery is not available: {reason}")
+
+
+def deliver_native(buffer, words, targets, weights, out_degrees, shift=None, wrap=None):
+    """:func:`spikenet.propagation.deliver_events` as one custom call (identical results for rows
+    whose padding follows their synapses, as :func:`spikenet.propagation.build_rows` makes them).
+    Requires :func:`native_library` to be available and a (float, int) pair listed in ``TARGETS``."""
+    _require()
     name = TARGETS[(np.dtype(buffer.dtype), np.dtype(targets.dtype))]
     call = jax.ffi.ffi_call(name, (jax.ShapeDtypeStruct(buffer.shape, buffer.dtype),
                                    jax.ShapeDtypeStruct((out_degrees.shape[0],), jnp.int32)),
@@ -198,13 +281,35 @@ def deliver_native(buffer, words, targets, weights, out_degrees, shift=None, wra
 def take_slot(ring, slot, size: int):
     """``(ring with row `slot` zeroed, that row)`` for the ring viewed as (slots, ``size``), in
     place: what ``ring[slot]`` then ``.at[slot].set(0)`` compute, without XLA's copy of the ring."""
-    import jax
-    import jax.numpy as jnp
-
-    available, reason = native_library()
-    if not available:
-        raise SpikenetError(f"the native CPU delivery is not available: {reason}")
+    _require()
     call = jax.ffi.ffi_call(f"spikenet_take_slot_{np.dtype(ring.dtype).name}",
                             (jax.ShapeDtypeStruct(ring.shape, ring.dtype), jax.ShapeDtypeStruct((size,), ring.dtype)),
                             vmap_method="sequential", input_output_aliases={0: 0})
     return call(ring, jnp.reshape(slot, (1,)).astype(jnp.int32))
+
+
+def native_disabled() -> bool:
+    """Whether the native kernels were switched off (``SPIKENET_NATIVE=0``), not missing."""
+    native_library()
+    return _state["disabled"]
+
+
+def in_process_exchange() -> bool:
+    """Whether :func:`gather_words` can replace ``lax.all_gather`` here: the native library is
+    available, the backend is the CPU and every device belongs to this process (one thread each)."""
+    return native_library()[0] and jax.default_backend() == "cpu" and jax.process_count() == 1
+
+
+def gather_words(words, axis: str, shards: int, order):
+    """``(lax.all_gather(words, axis), order + 1)``: the gathered words (shape ``(shards,
+    len(words))``, shard order) for the CPU devices of one process, as one custom call with a
+    spinning barrier (see the kernel's comment). ``order`` (int32, shape (1,)) must be the
+    previous call's: it orders a shard's exchanges. Every call site gets its own exchange buffer;
+    one run of a compiled network at a time."""
+    call = jax.ffi.ffi_call("spikenet_gather_words", (jax.ShapeDtypeStruct((shards, words.shape[0]), jnp.uint32),
+                                                      jax.ShapeDtypeStruct((1,), jnp.int32)),
+                            vmap_method="sequential", has_side_effect=True)
+    shard = jnp.reshape(lax.axis_index(axis), (1,)).astype(jnp.int32)
+    return call(words.astype(jnp.uint32), shard, order, key=np.int64(next(_gather_keys)), shards=np.int64(shards),
+                timeout_seconds=np.float64(GATHER_TIMEOUT_SECONDS))
+

@@ -229,7 +229,7 @@ def make_step(plan: StepPlan, key: Any, record_words: tuple[str, ...]):
         neurons, spiked = thresholds(plan, neurons, raster, arguments, key, t, dtype)
         exchanged = {}
         if shard is not None:
-            spiked, exchanged = exchange_spikes(plan, spiked, arguments)
+            spiked, exchanged, order = exchange_spikes(plan, spiked, arguments, carry.get("exchange_order"))
         words = {p.name: exchanged[p.name] if p.name in exchanged else pack_spikes(spiked[p.name]) for p in layout.populations}
         # 3. synapses: zero-delay events, PoissonInput events and the ring's slot of this step add
         # into the inbox: the decayed channels themselves (in place) and delta increments.
@@ -280,6 +280,8 @@ def make_step(plan: StepPlan, key: Any, record_words: tuple[str, ...]):
                      "plastic": plastic, "t": t + 1}
         if deferred:
             new_carry["pending"] = pending
+        if "exchange_order" in carry:
+            new_carry["exchange_order"] = order
         if "driven" in carry:
             new_carry["driven"] = count_driven(plan, carry["driven"], driven, inbox, before_delivery)
         # End of 3 (delta targets) and 4. resets.
