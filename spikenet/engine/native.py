@@ -74,25 +74,45 @@ static ffi::Error Deliver(ffi::Buffer<F> buffer, ffi::Buffer<ffi::U32> words, ff
   uint32_t* counted = reinterpret_cast<uint32_t*>(events->typed_data());  // int32 wrap-around, as in JAX
   for (int64_t c = 0; c < counters; ++c) counted[c] = 0;
   const int64_t s = wrap > 0 ? static_cast<int64_t>(shift.typed_data()[0]) : 0;
-  for (int64_t k = 0; k < n_words; ++k) {
-    uint32_t bits = w[k];
-    while (bits) {
-      const int64_t row = k * 32 + __builtin_ctz(bits);
-      bits &= bits - 1;
-      if (row >= n_pre) return ffi::Error::Success();  // padding bits never spike
-      const auto* row_targets = t + row * width;
-      const T* row_weights = v + row * width;
-      for (int64_t j = 0; j < width; ++j) {
-        int64_t target = static_cast<int64_t>(row_targets[j]);
-        if (wrap > 0) {
-          target += s;
-          if (target >= wrap && target < 2 * wrap) target -= wrap;
-        }
-        if (target < 0 || target >= size) break;  // the row's padding
-        o[target] += row_weights[j];
-      }
-      for (int64_t c = 0; c < counters; ++c) counted[c] += static_cast<uint32_t>(degrees[c * rows + row]);
+  auto destination = [&](int64_t target) -> int64_t {  // the buffer index, or -1 for padding
+    if (wrap > 0) {
+      target += s;
+      if (target >= wrap && target < 2 * wrap) target -= wrap;
     }
+    return target >= 0 && target < size ? target : -1;
+  };
+  std::vector<int64_t> spiking;  // the spiking rows, ascending
+  for (int64_t k = 0; k < n_words; ++k) {
+    for (uint32_t bits = w[k]; bits; bits &= bits - 1) {
+      const int64_t row = k * 32 + __builtin_ctz(bits);
+      if (row < n_pre) spiking.push_back(row);  // padding bits never spike
+    }
+  }
+  const size_t n = spiking.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (i + 2 < n) {  // the row after next: its tables and counters on their way to the cache
+      const int64_t ahead = spiking[i + 2];
+      __builtin_prefetch(t + ahead * width);
+      __builtin_prefetch(v + ahead * width);
+      for (int64_t c = 0; c < counters; ++c) __builtin_prefetch(degrees + c * rows + ahead);
+    }
+    if (i + 1 < n) {  // the next row's buffer entries (random addresses: the latency that dominates)
+      const auto* next = t + spiking[i + 1] * width;
+      for (int64_t j = 0; j < width; ++j) {
+        const int64_t target = destination(static_cast<int64_t>(next[j]));
+        if (target < 0) break;
+        __builtin_prefetch(o + target, 1);
+      }
+    }
+    const int64_t row = spiking[i];
+    const auto* row_targets = t + row * width;
+    const T* row_weights = v + row * width;
+    for (int64_t j = 0; j < width; ++j) {
+      const int64_t target = destination(static_cast<int64_t>(row_targets[j]));
+      if (target < 0) break;  // the row's padding: a row's synapses fill its first slots
+      o[target] += row_weights[j];
+    }
+    for (int64_t c = 0; c < counters; ++c) counted[c] += static_cast<uint32_t>(degrees[c * rows + row]);
   }
   return ffi::Error::Success();
 }
