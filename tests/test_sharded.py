@@ -252,7 +252,7 @@ GATHER_WORKER = r'''
 import json
 import jax, jax.numpy as jnp, numpy as np
 from jax import lax
-from spikenet.engine.native import gather_words, in_process_exchange
+from spikenet.engine.exchange import gather_words, in_process_exchange
 
 assert in_process_exchange()
 mesh = jax.sharding.Mesh(np.array(jax.devices()), ("shards",))
@@ -282,7 +282,7 @@ print("REPORT " + json.dumps(reports))
 
 
 def test_native_gather_equals_all_gather():
-    """The in-process exchange (spikenet.engine.native.gather_words: a spinning barrier between the
+    """The in-process exchange (spikenet.engine.exchange.gather_words: a spinning barrier between the
     device threads) against XLA's ``lax.all_gather`` on 4 forced CPU devices (more devices than
     cores): 50 exchanges, four per loop iteration, where each step's words depend on the previous
     exchange and where they do not (then only their ``order`` chain orders them: without it, the

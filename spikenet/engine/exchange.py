@@ -4,7 +4,7 @@ window of ``d`` steps when every delay allows it (NEST's min-delay communication
 Every step (``window == 1``). After the thresholds each shard packs its slices' spikes and one
 ``all_gather`` of all populations' packed words hands every shard the ghosts' words. Where every
 device is a CPU device of this process (one thread each: ``--xla_force_host_platform_device_count``)
-the native :func:`~spikenet.engine.native.gather_words` does it instead: the same words through a
+the native :func:`gather_words` does it instead: the same words through a
 spinning barrier in shared memory, ordered by a carried ``exchange_order`` (XLA's in-process
 rendezvous measured ~100 us per step on the 2-core project VM, ~8 % of COBA-400,000's step on 2
 devices). Several processes (``jax.distributed``) and accelerators keep ``lax.all_gather``.
@@ -26,15 +26,41 @@ pending spike, and the events are counted in the run that emitted them); windows
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from spikenet.engine.native import gather_words, in_process_exchange
+from spikenet.engine.native import native_library
 from spikenet.propagation import WORD_BITS, pack_spikes
 from spikenet.validation import SpikenetError
+
+#: seconds a shard waits for the others in :func:`gather_words` before the run fails
+GATHER_TIMEOUT_SECONDS = 600.0
+_gather_keys = itertools.count(1)
+
+
+def in_process_exchange() -> bool:
+    """Whether :func:`gather_words` can replace ``lax.all_gather`` here: the native library is
+    available, the backend is the CPU and every device belongs to this process (one thread each)."""
+    return native_library()[0] and jax.default_backend() == "cpu" and jax.process_count() == 1
+
+
+def gather_words(words, axis: str, shards: int, order):
+    """``(lax.all_gather(words, axis), order + 1)``: the gathered words (shape ``(shards,
+    len(words))``, shard order) for the CPU devices of one process, as one custom call with a
+    spinning barrier (the kernel ``GatherWords`` in :mod:`spikenet.engine.native`). ``order``
+    (int32, shape (1,)) must be the previous call's: it orders a shard's exchanges. Every call
+    site gets its own exchange buffer; one run of a compiled network at a time."""
+    call = jax.ffi.ffi_call("spikenet_gather_words", (jax.ShapeDtypeStruct((shards, words.shape[0]), jnp.uint32),
+                                                      jax.ShapeDtypeStruct((1,), jnp.int32)),
+                            vmap_method="sequential", has_side_effect=True)
+    shard = jnp.reshape(lax.axis_index(axis), (1,)).astype(jnp.int32)
+    return call(words.astype(jnp.uint32), shard, order, key=np.int64(next(_gather_keys)), shards=np.int64(shards),
+                timeout_seconds=np.float64(GATHER_TIMEOUT_SECONDS))
 
 
 def window_limit(layout: Any, smallest_delays: dict[str, int]) -> int:
@@ -127,7 +153,7 @@ def exchange_spikes(plan: Any, spiked: dict, arguments: dict, order: Any = None)
 
 
 def exchange_order(layout: Any) -> dict:
-    """The carry entry that orders the native exchanges (:func:`spikenet.engine.native.gather_words`)
+    """The carry entry that orders the native exchanges (:func:`gather_words`)
     of a sharded network whose devices are all threads of this process: ``{"exchange_order":
     int32 (1,)}``; empty where ``lax.all_gather`` exchanges (several processes, not a CPU, no
     native library, no ghosts, or a window of several steps)."""

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
-import itertools
 import os
 import platform
 import shutil
@@ -29,7 +28,6 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax import lax
 
 from spikenet.validation import SpikenetError
 
@@ -222,10 +220,7 @@ _SYMBOLS = {"spikenet_deliver_float32_int32": "SpikenetDeliverF32S32", "spikenet
             "spikenet_deliver_float32_int64": "SpikenetDeliverF32S64", "spikenet_deliver_float64_int64": "SpikenetDeliverF64S64",
             "spikenet_take_slot_float32": "SpikenetTakeSlotF32", "spikenet_take_slot_float64": "SpikenetTakeSlotF64",
             "spikenet_gather_words": "SpikenetGatherWords"}
-#: seconds a shard waits for the others in :func:`gather_words` before the run fails
-GATHER_TIMEOUT_SECONDS = 600.0
 _state: dict = {}
-_gather_keys = itertools.count(1)
 
 
 def _cache_dir() -> Path:
@@ -312,24 +307,4 @@ def native_disabled() -> bool:
     """Whether the native kernels were switched off (``SPIKENET_NATIVE=0``), not missing."""
     native_library()
     return _state["disabled"]
-
-
-def in_process_exchange() -> bool:
-    """Whether :func:`gather_words` can replace ``lax.all_gather`` here: the native library is
-    available, the backend is the CPU and every device belongs to this process (one thread each)."""
-    return native_library()[0] and jax.default_backend() == "cpu" and jax.process_count() == 1
-
-
-def gather_words(words, axis: str, shards: int, order):
-    """``(lax.all_gather(words, axis), order + 1)``: the gathered words (shape ``(shards,
-    len(words))``, shard order) for the CPU devices of one process, as one custom call with a
-    spinning barrier (see the kernel's comment). ``order`` (int32, shape (1,)) must be the
-    previous call's: it orders a shard's exchanges. Every call site gets its own exchange buffer;
-    one run of a compiled network at a time."""
-    call = jax.ffi.ffi_call("spikenet_gather_words", (jax.ShapeDtypeStruct((shards, words.shape[0]), jnp.uint32),
-                                                      jax.ShapeDtypeStruct((1,), jnp.int32)),
-                            vmap_method="sequential", has_side_effect=True)
-    shard = jnp.reshape(lax.axis_index(axis), (1,)).astype(jnp.int32)
-    return call(words.astype(jnp.uint32), shard, order, key=np.int64(next(_gather_keys)), shards=np.int64(shards),
-                timeout_seconds=np.float64(GATHER_TIMEOUT_SECONDS))
 
