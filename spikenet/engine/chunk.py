@@ -57,7 +57,7 @@ def scan_steps(step: Any, carry: Any, rasters: Any, length: int, unroll: int):
     in the last bit with the chunk length; so the unrolled steps run only in a loop of at least
     two iterations here (tests/test_engine.py checks chunk lengths 1 to 700 bit for bit)."""
     full, rest = divmod(length, unroll) if unroll > 1 and length >= 2 * unroll else (0, length)
-    pieces, outputs = [], None
+    pieces = []
     if full:
         def body(c, r):
             outs = []

@@ -148,8 +148,7 @@ XLA_FFI_DEFINE_HANDLER_SYMBOL(SpikenetTakeSlotF64, TakeSlot<ffi::F64>,
 struct Exchange {
   int64_t shards = 0, width = 0;
   std::vector<uint32_t> slots[2];
-  std::unique_ptr<std::atomic<int64_t>[]> published;
-  std::vector<int64_t> generation;  // each entry is touched by its own shard's thread only
+  std::unique_ptr<std::atomic<int64_t>[]> published;  // the last generation each shard has published
 };
 static std::mutex exchanges_mutex;
 static std::map<int64_t, std::unique_ptr<Exchange>> exchanges;
@@ -174,13 +173,12 @@ static ffi::Error GatherWords(ffi::Buffer<ffi::U32> words, ffi::Buffer<ffi::S32>
       slot->slots[1].assign(shards * width, 0);
       slot->published.reset(new std::atomic<int64_t>[shards]);
       for (int64_t d = 0; d < shards; ++d) slot->published[d].store(0);
-      slot->generation.assign(shards, 0);
     }
     x = slot.get();
   }
   if (x->shards != shards || x->width != width)
     return ffi::Error::InvalidArgument("spikenet gather_words: one key used with two shapes");
-  const int64_t g = ++x->generation[s];
+  const int64_t g = x->published[s].load(std::memory_order_relaxed) + 1;  // (only this shard writes it)
   uint32_t* buffer = x->slots[g & 1].data();
   std::memcpy(buffer + s * width, words.typed_data(), width * sizeof(uint32_t));
   x->published[s].store(g, std::memory_order_release);
