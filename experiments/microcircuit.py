@@ -250,15 +250,16 @@ def synaptic_delays(rng: np.random.Generator, mean: float, size: int, dt: float 
 
 
 def memory_estimate_bytes(n_scaling: float, k_scaling: float) -> tuple[int, int]:
-    """(total synapses, bytes) of building the network: per synapse the projection keeps int32 pre and
-    post, a float32 weight and a uint8 delay (13 B); the largest projection also holds its sampled
+    """(total synapses, bytes) of building the network: per synapse the projection keeps an int32 post
+    index (pre: a row pointer, see :class:`spikenet.connectivity.Synapses`), a float32 weight and a
+    uint8 delay (9 B); the largest projection also holds its sampled
     arrays and the building peak of ``Network.connect`` (``BUILD_BYTES_PER_SYNAPSE[FromIndices]`` + 24 B
     of our draws). The engine's own copy of the synapses is not counted."""
     from spikenet.connectivity import BUILD_BYTES_PER_SYNAPSE, FromIndices
 
     synapses = derived_parameters(n_scaling, k_scaling)["num_synapses"]
     total, largest = int(synapses.sum()), int(synapses.max())
-    return total, total * 13 + largest * (BUILD_BYTES_PER_SYNAPSE[FromIndices] + 24)
+    return total, total * 9 + largest * (BUILD_BYTES_PER_SYNAPSE[FromIndices] + 24)
 
 
 @network_builder

@@ -15,7 +15,6 @@ import numpy as np
 from spikenet.validation import SpikenetError, require_finite, require_in_range
 
 
-@dataclass(frozen=True)
 class Synapses:
     """A sparse synapse list in CSR order.
 
@@ -26,26 +25,81 @@ class Synapses:
         ``pre`` then ``post``.
     n_pre, n_post : int
         Sizes of the source and target populations.
+
+    Storage: a list sorted by ``pre`` (every list a projection keeps) stores its CSR row pointer
+    (``n_pre + 1`` int64) instead of ``pre``, 4 bytes per synapse less (a network's description is
+    int32 ``post``, weight and delay: 9 bytes per synapse with float32 weights); ``pre`` is then
+    rebuilt from it on each access (a new read-only array). An unsorted list (a
+    :class:`FromIndices` list before :meth:`Network.connect` sorts it) keeps ``pre`` as given.
     """
 
-    pre: np.ndarray
-    post: np.ndarray
-    n_pre: int
-    n_post: int
+    __slots__ = ("_pre", "_offsets", "post", "n_pre", "n_post")
 
-    def __post_init__(self) -> None:
+    def __init__(self, pre: np.ndarray, post: np.ndarray, n_pre: int, n_post: int) -> None:
         # int32 indices when the populations allow it: half the memory of large projections.
+        index_dtype = np.int32 if max(n_pre, n_post) < 2**31 else np.int64
+        pre = np.asarray(pre)
+        offsets = None
+        if pre.ndim == 1 and np.issubdtype(pre.dtype, np.integer) and (
+                pre.size == 0 or (0 <= pre[0] and pre[-1] < n_pre and bool(np.all(pre[1:] >= pre[:-1])))):
+            offsets = np.zeros(n_pre + 1, dtype=np.int64)
+            np.cumsum(np.bincount(pre, minlength=n_pre), out=offsets[1:])
+        setattr_ = object.__setattr__
+        setattr_(self, "_offsets", offsets)
+        setattr_(self, "_pre", None if offsets is not None else pre.astype(index_dtype, copy=False))
+        setattr_(self, "post", np.asarray(post).astype(index_dtype, copy=False))
+        setattr_(self, "n_pre", int(n_pre))
+        setattr_(self, "n_post", int(n_post))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Synapses is immutable (cannot set {name!r})")
+
+    def __repr__(self) -> str:
+        return f"Synapses({self.n_synapses:,} synapses, {self.n_pre} -> {self.n_post})"
+
+    @property
+    def pre(self) -> np.ndarray:
+        if self._pre is not None:
+            return self._pre
         index_dtype = np.int32 if max(self.n_pre, self.n_post) < 2**31 else np.int64
-        object.__setattr__(self, "pre", np.asarray(self.pre).astype(index_dtype, copy=False))
-        object.__setattr__(self, "post", np.asarray(self.post).astype(index_dtype, copy=False))
+        pre = np.repeat(np.arange(self.n_pre, dtype=index_dtype), np.diff(self._offsets))
+        pre.flags.writeable = False  # (a fresh array: writing into it would change nothing)
+        return pre
 
     @property
     def n_synapses(self) -> int:
-        return int(self.pre.shape[0])
+        return int(self.post.shape[0])
 
-    def out_degree(self) -> np.ndarray:
-        """Number of outgoing synapses of every pre-synaptic neuron (int64, length n_pre)."""
-        return np.bincount(self.pre, minlength=self.n_pre).astype(np.int64)
+    @property
+    def sorted_by_pre(self) -> bool:
+        """Whether the list is in CSR order (pre non-decreasing)."""
+        return self._offsets is not None or bool(np.all(self._pre[1:] >= self._pre[:-1]))
+
+    def pre_range(self, start: int, stop: int) -> np.ndarray:
+        """``pre[start:stop]`` without rebuilding the whole of ``pre`` (a view when it is stored)."""
+        if self._pre is not None:
+            return self._pre[start:stop]
+        stop = min(stop, self.n_synapses)
+        if start >= stop:
+            return np.zeros(0, self.post.dtype)
+        first, last = np.searchsorted(self._offsets, [start, stop - 1], side="right") - 1
+        counts = np.diff(np.clip(self._offsets[first:last + 2], start, stop))
+        return np.repeat(np.arange(first, last + 1, dtype=self.post.dtype), counts)
+
+    def out_degree(self, where: np.ndarray | None = None) -> np.ndarray:
+        """Number of outgoing synapses of every pre-synaptic neuron (int64, length n_pre); with
+        ``where`` (bool per synapse), of those synapses only."""
+        if where is not None:
+            if self._offsets is None:
+                return np.bincount(self._pre[where], minlength=self.n_pre).astype(np.int64)
+            counts = np.zeros(self.n_pre, np.int64)
+            rows = np.flatnonzero(np.diff(self._offsets))  # (rows with synapses: their segments are consecutive)
+            if rows.size:
+                counts[rows] = np.add.reduceat(where.view(np.uint8), self._offsets[rows], dtype=np.int64)
+            return counts
+        if self._offsets is not None:
+            return np.diff(self._offsets)
+        return np.bincount(self._pre, minlength=self.n_pre).astype(np.int64)
 
     def in_degree(self) -> np.ndarray:
         """Number of incoming synapses of every post-synaptic neuron (int64, length n_post)."""
@@ -53,6 +107,8 @@ class Synapses:
 
     def row_offsets(self) -> np.ndarray:
         """CSR row pointer (length n_pre + 1)."""
+        if self._offsets is not None:
+            return self._offsets.copy()
         offsets = np.zeros(self.n_pre + 1, dtype=np.int64)
         np.cumsum(self.out_degree(), out=offsets[1:])
         return offsets
@@ -276,6 +332,21 @@ class FromIndices:
         return Synapses(pre, post, n_pre, n_post)  # (int32 indices where they fit: no int64 copies)
 
 
+class ProjectionIndices(FromIndices):
+    """The :class:`FromIndices` list of a projection's own :class:`Synapses` (``Projection.rule``
+    of a FromIndices projection): ``pre`` and ``post`` are read from them, so the rule keeps no
+    arrays of its own."""
+
+    def __init__(self, synapses: Synapses) -> None:
+        object.__setattr__(self, "synapses", synapses)
+
+    pre = property(lambda self: self.synapses.pre)
+    post = property(lambda self: self.synapses.post)
+
+    def __repr__(self) -> str:
+        return f"FromIndices({self.synapses!r})"
+
+
 ConnectivityRule = FixedProbability | FixedInDegree | FixedOutDegree | OneToOne | AllToAll | FromIndices
 
 
@@ -324,14 +395,15 @@ def connection_estimate(rule: object, n_pre: int, n_post: int,
     """``(synapses, peak bytes while building, bytes kept)`` for a projection made by ``rule``
     (see :func:`expected_synapses`); None when the rule's size is unknown before it builds.
 
-    Kept: pre and post indices (int32, int64 from 2**31 neurons), weight (float64) and delay
-    (int32) per synapse. Peak: :data:`BUILD_BYTES_PER_SYNAPSE` per synapse, or the kept bytes
+    Kept: post indices (int32, int64 from 2**31 neurons), weight (float64) and delay (int32, an
+    upper bound) per synapse, and the row pointer (``n_pre + 1`` int64; pre indices are not
+    stored, see :class:`Synapses`). Peak: :data:`BUILD_BYTES_PER_SYNAPSE` per synapse, or the kept bytes
     plus one more weight array (a drawn distribution) if that is more."""
     n_synapses = expected_synapses(rule, n_pre, n_post, same_population)
     if n_synapses is None:
         return None
     index_bytes = 4 if max(n_pre, n_post) < 2**31 else 8
-    kept = n_synapses * (2 * index_bytes + WEIGHT_AND_DELAY_BYTES)
+    kept = n_synapses * (index_bytes + WEIGHT_AND_DELAY_BYTES) + (n_pre + 1) * 8
     per_synapse = BUILD_BYTES_PER_SYNAPSE.get(type(rule), 88) + (2 * (index_bytes - 4))
     peak = max(n_synapses * per_synapse, kept + 8 * n_synapses)
     return n_synapses, int(peak), int(kept)

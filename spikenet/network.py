@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from spikenet.connectivity import ConnectivityRule, FromIndices, Synapses, connection_estimate
+from spikenet.connectivity import ConnectivityRule, FromIndices, ProjectionIndices, Synapses, connection_estimate
 from spikenet.distributions import Normal, Uniform
 from spikenet.neuron_protocol import check_neuron_model
 from spikenet.sources import PoissonSource, SpikeSource
@@ -471,9 +471,9 @@ class Network:
 
             check_rule(plasticity, name, delay_steps)
         if isinstance(rule, FromIndices):
-            # Not the caller's arrays (8 bytes per synapse kept alive): the same list over the
-            # projection's own arrays, in CSR order.
-            rule = FromIndices(synapses.pre, synapses.post)
+            # Not the caller's arrays (8 bytes per synapse kept alive): the same list read from the
+            # projection's own synapses, in CSR order.
+            rule = ProjectionIndices(synapses)
         projection = Projection(name, pre, post, rule, synapse, synapses, weights, delay_steps, plasticity)
         self.projections.append(projection)
         self._compiled.clear()

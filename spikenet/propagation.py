@@ -17,11 +17,14 @@ number of synapses rather than n_pre x the largest out-degree.
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from spikenet.connectivity import Synapses
 from spikenet.plasticity import check_update
 
 WORD_BITS = 32
@@ -131,20 +134,33 @@ def deliver_events(buffer: jnp.ndarray, words: jnp.ndarray, targets: jnp.ndarray
     return lax.fori_loop(0, total, body, (buffer, jnp.zeros(out_degrees.shape[0], jnp.int32)))
 
 
-def row_slots(n_pre: int, pre_lists: list[np.ndarray], dtype=np.int64, width: int = 0):
-    """Per synapse list (each sorted by pre), the column each synapse takes in its row when the
-    lists fill the rows one after another (a list's synapses in their order): the layout of
-    :func:`build_rows`, also used to find a synapse's slot again without storing it. With
-    ``width``, the flat slot ``pre * width + column`` instead. Temporaries: two ``dtype`` values
-    per synapse of one list (int32 needs every result and the list's length below 2**31)."""
+def _pre(item) -> np.ndarray:
+    """A synapse list's pre indices: ``item`` is a pre array or a :class:`~spikenet.connectivity.Synapses`
+    (whose pre is rebuilt from its row pointer on each access: a temporary)."""
+    return item.pre if isinstance(item, Synapses) else item
+
+
+def _degrees(item, n_pre: int) -> np.ndarray:
+    """A synapse list's out-degrees (pre array or Synapses, see :func:`_pre`)."""
+    return item.out_degree() if isinstance(item, Synapses) else np.bincount(item, minlength=n_pre)
+
+
+def row_slots(n_pre: int, pre_lists: list, dtype=np.int64, width: int = 0):
+    """Per synapse list (each sorted by pre; a pre array or a Synapses), the column each synapse
+    takes in its row when the lists fill the rows one after another (a list's synapses in their
+    order): the layout of :func:`build_rows`, also used to find a synapse's slot again without
+    storing it. With ``width``, the flat slot ``pre * width + column`` instead. Temporaries: two
+    ``dtype`` values per synapse of one list (int32 needs every result and the list's length below
+    2**31), and its pre indices when rebuilt from a Synapses."""
     filled = np.zeros(n_pre, dtype=np.int64)  # slots already used in each row by earlier lists
     rows = np.arange(n_pre, dtype=np.int64) * width
-    for pre in pre_lists:
-        degrees = np.bincount(pre, minlength=n_pre)
+    for item in pre_lists:
+        pre, degrees = _pre(item), _degrees(item, n_pre)
         # synapse k of the list (sorted by pre) takes column k - (its row's first synapse) + filled[row]
         base = (rows + filled - np.cumsum(degrees) + degrees).astype(dtype)
-        slot = np.arange(pre.size, dtype=dtype)
-        slot += base[pre]
+        slot = base[pre]
+        del pre
+        slot += np.arange(slot.size, dtype=dtype)
         yield slot
         filled += degrees
 
@@ -161,39 +177,73 @@ def host_table(shape: tuple, dtype, fill) -> np.ndarray:
     return array
 
 
-def build_rows(n_pre: int, pre_lists: list[np.ndarray], target_lists: list[np.ndarray], value_lists: list[list[np.ndarray]],
+BUILD_CHUNK_SYNAPSES = 1 << 22
+"""Synapses placed per pass of :func:`build_rows` (4 M): its temporaries (slot, target) stay a few
+tens of MB whatever the list's length."""
+
+
+def build_rows(n_pre: int, pre_lists: list, target_lists: list, value_lists: list[list[np.ndarray]],
                sentinel: int, target_dtype=np.int32, value_dtypes: list | None = None,
-               positions: list | None = None, min_width: int = 1) -> tuple[np.ndarray, list[np.ndarray]]:
+               positions: list | None = None, min_width: int = 1, placed: Any = None) -> tuple[np.ndarray, list[np.ndarray]]:
     """Merge several synapse lists sharing one pre-synaptic population into padded ELL rows.
 
-    Each list must be sorted by pre-synaptic index (CSR order). Returns ``targets``
+    Each list (a pre array, or a :class:`~spikenet.connectivity.Synapses` whose pre indices are
+    rebuilt one list at a time) must be sorted by pre-synaptic index (CSR order). Returns ``targets``
     (n_pre + 1, K) padded with ``sentinel`` and one (n_pre + 1, K) array per entry of
-    ``value_lists`` (padded with 0), filled list by list without concatenating or sorting
-    (memory: the output arrays plus one list's temporaries). With ``positions`` (a list), the
-    flat position ``pre * K + slot`` of each synapse of each list is appended to it (to place
-    new values of a list later without rebuilding the rows). ``min_width``: K is at least this
-    (shards of one network pad their rows to a common width).
+    ``value_lists`` (padded with 0), filled list by list without concatenating or sorting, in
+    passes of :data:`BUILD_CHUNK_SYNAPSES` synapses (memory: the output arrays, one list's pre
+    indices and a pass's temporaries). ``target_lists`` (a sequence or an iterator, read one list
+    at a time) holds arrays or functions ``(start, stop) -> targets of synapses [start, stop)``
+    (computed pass by pass). With ``positions`` (a list), the
+    flat position ``pre * K + slot`` of each synapse of each list is appended to it (to place new
+    values of a list later without rebuilding the rows). ``min_width``: K is at least this (shards
+    of one network pad their rows to a common width). ``placed(k)`` is called once list ``k`` is
+    in the rows, after this function dropped its references to that list's arrays (the caller may
+    free them: drop its own entries of the lists and the arrays).
     """
+    degrees = [_degrees(item, n_pre) for item in pre_lists]
     total_degree = np.zeros(n_pre, np.int64)
-    for pre in pre_lists:
-        total_degree += np.bincount(pre, minlength=n_pre)
+    for count in degrees:
+        total_degree += count
     width = max(int(total_degree.max()) if total_degree.size else 0, 1, int(min_width))
     targets = host_table((n_pre + 1, width), target_dtype, sentinel)
     value_dtypes = value_dtypes or [None] * len(value_lists)
-    value_arrays = [np.zeros((n_pre + 1, width), dtype=dtype or np.asarray(values[0]).dtype if values else np.float64)
+    value_arrays = [host_table((n_pre + 1, width), dtype or np.asarray(values[0]).dtype if values else np.float64, 0)
                     for values, dtype in zip(value_lists, value_dtypes)]
-    index = np.int32 if (n_pre + 1) * width < 2**31 and max([pre.size for pre in pre_lists], default=0) < 2**31 else np.int64
-    for k, (pre, target, slot) in enumerate(zip(pre_lists, target_lists, row_slots(n_pre, pre_lists, index))):
-        if pre.size > 1 and np.any(pre[1:] < pre[:-1]):
+    index = np.int32 if (n_pre + 1) * width < 2**31 and int(total_degree.sum()) < 2**31 else np.int64
+    flat_targets, flat_values = targets.reshape(-1), [array.reshape(-1) for array in value_arrays]
+    filled = np.zeros(n_pre, dtype=np.int64)  # slots already used in each row by earlier lists
+    target_lists = iter(target_lists)  # (a generator computes one list's targets at a time)
+    for k in range(len(pre_lists)):
+        item, target = pre_lists[k], next(target_lists)
+        if isinstance(item, Synapses):  # (pre rebuilt pass by pass from the row pointer, or a view)
+            pre, size = item.pre_range, item.n_synapses
+            sorted_ = item.sorted_by_pre
+        else:
+            pre, size = (lambda start, stop, item=item: item[start:stop]), item.size
+            sorted_ = bool(np.all(item[1:] >= item[:-1]))
+        del item
+        if not sorted_:
             raise ValueError("build_rows needs synapse lists sorted by pre-synaptic index")
-        targets[pre, slot] = target
+        # synapse j of the list (sorted by pre) goes to row pre[j], column j - (its row's first synapse) + filled[row]
+        base = (np.arange(n_pre, dtype=np.int64) * width + filled - np.cumsum(degrees[k]) + degrees[k]).astype(index)
+        position = np.empty(size, dtype=index) if positions is not None else None
+        for start in range(0, size, BUILD_CHUNK_SYNAPSES):
+            stop = min(start + BUILD_CHUNK_SYNAPSES, size)
+            flat = base[pre(start, stop)]
+            flat += np.arange(start, stop, dtype=index)
+            flat_targets[flat] = target(start, stop) if callable(target) else target[start:stop]
+            for array, values in zip(flat_values, value_lists):
+                array[flat] = values[k][start:stop]
+            if position is not None:
+                position[start:stop] = flat
+            del flat
         if positions is not None:
-            flat = pre.astype(index) * index(width)
-            flat += slot
-            positions.append(flat)  # (int32 where the table allows: 4 bytes per synapse)
-        for array, values in zip(value_arrays, value_lists):
-            array[pre, slot] = values[k]
-        del slot
+            positions.append(position)  # (int32 where the table allows: 4 bytes per synapse)
+        filled += degrees[k]
+        del pre, target, base, position
+        if placed is not None:
+            placed(k)
     return targets, value_arrays
 
 

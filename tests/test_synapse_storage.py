@@ -58,6 +58,7 @@ def test_recomputed_positions_are_where_build_rows_put_the_synapses():
     them; checked against the positions build_rows records while it fills the rows."""
     from types import SimpleNamespace
 
+    from spikenet.connectivity import Synapses
     from spikenet.engine.layout import static_positions
     from spikenet.propagation import build_rows
 
@@ -70,7 +71,7 @@ def test_recomputed_positions_are_where_build_rows_put_the_synapses():
     recorded: list = []
     targets, _ = build_rows(n_pre, lists, [np.arange(p.size) for p in lists], [], -1, positions=recorded, min_width=40)
     group = SimpleNamespace(population=SimpleNamespace(size=n_pre), width=targets.shape[1],
-                            projections=[SimpleNamespace(synapses=SimpleNamespace(pre=p)) for p in lists])
+                            projections=[SimpleNamespace(synapses=Synapses(p, np.zeros_like(p), n_pre, 1)) for p in lists])
     for expected, computed in zip(recorded, static_positions(group)):
         np.testing.assert_array_equal(computed, expected)
     for k, (pre, position) in enumerate(zip(lists, recorded)):  # and the slots hold those synapses
@@ -88,7 +89,9 @@ def test_from_indices_rule_keeps_the_projections_own_arrays():
     projection = net.connect(source, cells, sn.FromIndices(pre, post), synapse=sn.Delta(), weight=[1.0, 2.0, 3.0, 4.0])
     rule = projection.rule
     assert isinstance(rule, sn.FromIndices)
-    assert rule.pre is projection.synapses.pre and rule.post is projection.synapses.post
+    assert rule.synapses is projection.synapses and not [v for v in vars(rule).values() if isinstance(v, np.ndarray)]
+    assert rule.post is projection.synapses.post
+    np.testing.assert_array_equal(rule.pre, projection.synapses.pre)
     assert not np.may_share_memory(rule.pre, pre) and not np.may_share_memory(rule.post, post)
     assert list(zip(rule.pre.tolist(), rule.post.tolist())) == [(0, 2), (0, 4), (2, 0), (3, 1)]
     assert projection.weights.tolist() == [4.0, 2.0, 3.0, 1.0]
@@ -137,3 +140,29 @@ def test_row_tables_are_aligned_and_placed_unchanged():
     device = compiled.device_arguments(host)["rows"][0]
     np.testing.assert_array_equal(np.asarray(device["targets"]), expected[0])
     np.testing.assert_array_equal(np.asarray(device["weights"]), expected[1])
+
+
+def test_sorted_synapse_lists_store_a_row_pointer_not_pre():
+    """A list sorted by pre keeps its CSR row pointer (n_pre + 1 int64) instead of the pre index of
+    every synapse (4 bytes per synapse less); ``pre`` rebuilt from it equals the list given, read-only.
+    An unsorted list keeps its pre as given. Reference: the arrays themselves (numpy)."""
+    from spikenet.connectivity import Synapses
+
+    rng = np.random.default_rng(11)
+    pre = np.sort(rng.integers(0, 300, 50_000)).astype(np.int32)
+    post = rng.integers(0, 200, pre.size).astype(np.int32)
+    synapses = Synapses(pre, post, 300, 200)
+    stored = [v for v in (synapses._pre, synapses._offsets, synapses.post) if v is not None]
+    assert sum(v.nbytes for v in stored) == post.nbytes + 301 * 8
+    assert synapses.pre.dtype == np.int32 and not synapses.pre.flags.writeable
+    np.testing.assert_array_equal(synapses.pre, pre)
+    np.testing.assert_array_equal(synapses.out_degree(), np.bincount(pre, minlength=300))
+    np.testing.assert_array_equal(synapses.row_offsets(), np.concatenate([[0], np.cumsum(np.bincount(pre, minlength=300))]))
+    assert synapses.n_synapses == pre.size
+    with pytest.raises(AttributeError):
+        synapses.post = post
+    shuffled = Synapses(pre[::-1].copy(), post, 300, 200)  # unsorted: pre kept
+    np.testing.assert_array_equal(shuffled.pre, pre[::-1])
+    np.testing.assert_array_equal(shuffled.out_degree(), np.bincount(pre, minlength=300))
+    empty = Synapses(np.zeros(0, np.int64), np.zeros(0, np.int64), 4, 5)
+    assert empty.n_synapses == 0 and empty.pre.dtype == np.int32 and empty.out_degree().tolist() == [0, 0, 0, 0]

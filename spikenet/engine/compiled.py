@@ -46,13 +46,11 @@ class CompiledNetwork:
         self.network, self.precision, self.engine = network, precision, engine
         self.dtype, self.dt = PRECISIONS[precision], network.dt
         self.delivery = delivery_strategy(delivery)
-        self.layout = Layout(network, self.dtype, engine, floors)
+        self.layout = Layout(network, self.dtype, engine, floors, hand_over=not keep_synapses)
         with self.precision_context():
             check_user_models(network, self.dtype)
             self.base_values = params.network_values(self.layout)
             self.leaves = self._leaf_names(self.base_values)
-        if not keep_synapses:
-            params.hand_over_static_groups(self.layout, self.base_values)
         self.compiled_chunks: dict = {}
         self._plans: dict = {}
         self._base_arguments: tuple | None = None

@@ -38,13 +38,13 @@ def static_positions(out: Outgoing):
     synapse where :func:`spikenet.propagation.build_rows` put it (:func:`~spikenet.propagation.row_slots`).
     Recomputed when weights are placed instead of stored (4 bytes per synapse)."""
     index = np.int32 if (out.population.size + 1) * out.width < 2**31 else np.int64  # (int32: half the temporaries)
-    yield from row_slots(out.population.size, [projection.synapses.pre for projection in out.projections], index, out.width)
+    yield from row_slots(out.population.size, [projection.synapses for projection in out.projections], index, out.width)
 
 
 class Layout(RowTables):
     """Buffer offsets and synapse rows of a network; ``engine`` is ``"event"`` or ``"dense"``."""
 
-    def __init__(self, network: Network, dtype: Any, engine: str, floors: dict | None = None) -> None:
+    def __init__(self, network: Network, dtype: Any, engine: str, floors: dict | None = None, hand_over: bool = False) -> None:
         self.network = network
         # floors (sharded engine): minimum ring slots, row widths and fused spans so that every
         # shard's tables have the same shapes; None for a network on one device.
@@ -56,7 +56,7 @@ class Layout(RowTables):
         self.neuron_populations = [p for p in self.populations if not p.is_source]
         self.projections = list(network.projections)
         self._assign_buffer()
-        self._build_rows()
+        self._build_rows(hand_over)
 
     # -- the flat buffer ------------------------------------------------------------------
     def _assign_buffer(self) -> None:
@@ -128,7 +128,7 @@ class Layout(RowTables):
         return always, offsets
 
     # -- rows -------------------------------------------------------------------------------
-    def _build_rows(self) -> None:
+    def _build_rows(self, hand_over: bool) -> None:
         self.outgoing: list[Outgoing] = []
         dense_bytes = 0
         for population in self.populations:
@@ -160,13 +160,39 @@ class Layout(RowTables):
                             f"use engine='event'")
                 self.outgoing.append(out)
         self.rows_bytes = self._check_rows_memory()
+        handed = self._hand_over_static_groups() if hand_over else []
         for out in self.outgoing:
+            if any(out is group for group in handed):
+                continue
             if out.plastic:
                 self._build_plastic_rows(out)
             elif self.engine == "event":
                 self._build_static_rows(out)
         if self.engine == "event":
             self._fuse_static_rows()
+
+    def _hand_over_static_groups(self) -> list[Outgoing]:
+        """``compile(keep_synapses=False)``: group by group (smallest first), a static group's target
+        and weight rows are built and each of its projections is handed over
+        (:func:`spikenet.network.hand_over`) as soon as it is in them (:func:`build_rows`, ``placed``),
+        so the description and the tables never coexist in full. Plastic groups
+        and the static rows that may ride in a plastic group's loop (undelayed, unbucketed, of a
+        population with a plastic projection) keep their synapses. Returns the groups handed over."""
+        from spikenet.network import hand_over, is_handed_over
+        from spikenet.validation import return_freed_memory
+
+        if self.engine != "event":
+            return []
+        learning = {out.population.name for out in self.outgoing if out.plastic}
+        handed = [out for out in self.outgoing if not out.plastic
+                  and (out.delayed or out.buckets is not None or out.population.name not in learning)]
+        for out in sorted(handed, key=lambda out: int(out.out_degrees[:len(out.projections)].sum())):
+            self._build_static_rows(out, hand_over=hand_over)
+            for projection in out.projections:
+                if not is_handed_over(projection):  # (a bucketed group's, after its weights)
+                    hand_over(projection)
+            return_freed_memory()
+        return handed
 
     # -- weights ------------------------------------------------------------------------------
     def rows_weights(self, out: Outgoing, weights: dict[str, np.ndarray]) -> "np.ndarray | list[np.ndarray]":

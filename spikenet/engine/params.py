@@ -227,25 +227,8 @@ def step_arguments(layout: Layout, values: RunValues, leaves: dict[str, tuple[st
 
 def _weight_rows(layout: Layout, out: Any, values: RunValues) -> Any:
     """A static group's weight rows: built from ``values``, or those built before its synapses were
-    handed over (:func:`hand_over_static_groups`; their weights cannot be overridden)."""
+    handed over (``Layout(hand_over=True)``; their weights cannot be overridden)."""
     return out.weight_rows if out.weight_rows is not None else layout.rows_weights(out, values.weights)
-
-
-def hand_over_static_groups(layout: Layout, values: RunValues) -> None:
-    """``compile(keep_synapses=False)`` on one device: group by group, the static rows' weights
-    are placed in their table, then the group's projections are handed over
-    (:func:`spikenet.network.hand_over`): the network's arrays of a group are freed as soon as its
-    tables exist. Plastic groups and the static rows fused into them keep their synapses."""
-    from spikenet.network import HandedOver, hand_over
-    from spikenet.validation import return_freed_memory
-
-    static = [out for out in layout.outgoing if not out.plastic and out.fused_into is None and layout.engine == "event"]
-    for out in sorted(static, key=lambda out: out.entries):  # (smallest first: the largest table is built when most arrays are freed)
-        out.weight_rows = layout.rows_weights(out, values.weights)
-        for projection in out.projections:
-            hand_over(projection)
-            values.weights[projection.name] = HandedOver(projection.name, "weights")
-        return_freed_memory()
 
 
 def accumulators(rule: Any) -> dict[str, set[str]]:

@@ -14,9 +14,9 @@ from typing import Any
 import jax
 import numpy as np
 
-from spikenet.connectivity import FromIndices, Synapses
+from spikenet.connectivity import ProjectionIndices, Synapses
 from spikenet.engine.compiled import CompiledNetwork
-from spikenet.network import Network, Projection, hand_over
+from spikenet.network import Network, Projection, hand_over, is_handed_over
 from spikenet.validation import SpikenetError, return_freed_memory
 
 AXIS = "shards"
@@ -162,7 +162,7 @@ def _shard_projection(sub: Network, projection: Any, shard: int, bounds: dict[st
     # network was connected, and a subset of a CSR list in its order is in CSR order)
     synapses = Synapses(pre, post_local, sub.populations[pre_name].size, sub.populations[post.name].size)
     sub.projections.append(Projection(projection.name, sub.populations[pre_name], sub.populations[post.name],
-                                      FromIndices(synapses.pre, synapses.post), projection.synapse, synapses,
+                                      ProjectionIndices(synapses), projection.synapse, synapses,
                                       projection.weights[chosen], projection.delay_steps[chosen], projection.plasticity))
 
 
@@ -254,11 +254,11 @@ def release_static_synapses(compiled: CompiledNetwork) -> None:
     results take static weights from the whole network), so they are replaced by empty arrays.
     Static rows fused into a plastic group's loop are kept (the plastic state is built from them)."""
     for out in compiled.layout.outgoing:
-        if out.plastic or out.fused_into is not None:
+        if out.plastic or out.fused_into is not None or any(is_handed_over(p) for p in out.projections):
             continue
         for projection in out.projections:
             synapses, empty = projection.synapses, (lambda a: np.empty(0, a.dtype))  # (not views: they keep the arrays)
-            projection.synapses = Synapses(empty(synapses.pre), empty(synapses.post), synapses.n_pre, synapses.n_post)
-            projection.rule = FromIndices(projection.synapses.pre, projection.synapses.post)
+            projection.synapses = Synapses(empty(synapses.post), empty(synapses.post), synapses.n_pre, synapses.n_post)
+            projection.rule = ProjectionIndices(projection.synapses)
             projection.weights, projection.delay_steps = empty(projection.weights), empty(projection.delay_steps)
             compiled.base_values.weights[projection.name] = projection.weights

@@ -6,6 +6,7 @@ estimate checked before any table is allocated. :class:`RowTables` is the part o
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -191,29 +192,37 @@ class RowTables:
         degrees = np.zeros((2 * len(projections), n_pre + 1), dtype=np.int64)
         for k, projection in enumerate(projections):
             degrees[k, :n_pre] = projection.synapses.out_degree()
-            degrees[len(projections) + k, :n_pre] = np.bincount(projection.synapses.pre[projection.delay_steps > 0], minlength=n_pre)
+            degrees[len(projections) + k, :n_pre] = projection.synapses.out_degree(where=projection.delay_steps > 0)
         if degrees.max(initial=0) * max(n_pre, 1) >= 2**31:
             raise SpikenetError(f"population {population.name!r}: too many synapses per step to count in int32")
         return degrees.astype(np.int32)
 
-    def _build_static_rows(self, out: Outgoing) -> None:
+    def _build_static_rows(self, out: Outgoing, hand_over: Any = None) -> None:
+        """A static group's targets. With ``hand_over`` (:func:`spikenet.network.hand_over`), its weight
+        rows too (``out.weight_rows``), a single table's projections handed over once in its rows."""
         wrap = self.ring_slots * self.buffer_size
         sentinel = 2 * wrap if out.delayed else self.buffer_size
         if sentinel >= 2**31:
             raise SpikenetError(f"population {out.population.name!r}: synapse index space exceeds int32")
 
-        def targets(p):  # int32 (sentinel < 2**31), built in place: 4 bytes per synapse
-            index = np.multiply(p.delay_steps, self.buffer_size, dtype=np.int32) if out.delayed else np.zeros(p.n_synapses, np.int32)
-            index += p.synapses.post
+        def targets(p, start=0, stop=None):  # int32 (sentinel < 2**31), built in place: 4 bytes per synapse
+            post = p.synapses.post[start:stop]
+            index = np.multiply(p.delay_steps[start:stop], self.buffer_size, dtype=np.int32) if out.delayed else np.zeros(post.size, np.int32)
+            index += post
             index += np.int32(self.target_offset(p))
             return index
 
         if out.buckets is None:
             # (positions not stored: Layout.rows_weights recomputes them, 4 bytes per synapse saved)
-            out.targets, _ = build_rows(out.population.size, [p.synapses.pre for p in out.projections],
-                                        (targets(p) for p in out.projections), [], sentinel,
-                                        target_dtype=np.int32, min_width=self.floor(("width", out.name)))
+            lists, weights = [p.synapses for p in out.projections], [p.weights for p in out.projections]
+
+            def placed(k):  # (the last references to projection k's arrays)
+                lists[k] = weights[k] = hand_over(out.projections[k])
+            out.targets, values = build_rows(out.population.size, lists, [functools.partial(targets, p) for p in out.projections],
+                                             [weights] if hand_over else [], sentinel, target_dtype=np.int32, value_dtypes=[self.dtype],
+                                             min_width=self.floor(("width", out.name)), placed=placed if hand_over else None)
             out.width = out.targets.shape[1]
+            out.weight_rows = values[0] if hand_over else None
             return
         # Degree buckets: each an ELL over its members' rows (row r of bucket b is neuron members[r]);
         # a synapse's position is its flat slot in the group's table, buckets one after another.
@@ -236,6 +245,8 @@ class RowTables:
             for position, c, slots in zip(out.positions, chosen, local):
                 position[c] = bucket.offset + slots
             bucket.out_degrees = np.concatenate([out.out_degrees[:, bucket.members], np.zeros((n_counters, 1), np.int32)], axis=1)
+        if hand_over:  # (the layout hands the bucketed group's projections over)
+            out.weight_rows = self.rows_weights(out, {p.name: p.weights for p in out.projections})
 
     def _fuse_static_rows(self) -> None:
         """A population's static, undelayed rows ride in the loop of its plastic projection (one

@@ -112,7 +112,8 @@ class ShardedCompiledNetwork(ShardedResults):
             shard_description, kept = description(d)
             if descriptions is not None:
                 descriptions[d] = None
-            self.shards.append(CompiledNetwork(shard_description, precision, "event", delivery, floors=self.floors))
+            self.shards.append(CompiledNetwork(shard_description, precision, "event", delivery, floors=self.floors,
+                                               keep_synapses=keep_synapses))
             self.kept.append(kept)
             self.arguments.append(self._arguments(d))
             release_static_synapses(self.shards[d])
