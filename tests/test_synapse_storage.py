@@ -166,3 +166,75 @@ def test_sorted_synapse_lists_store_a_row_pointer_not_pre():
     np.testing.assert_array_equal(shuffled.out_degree(), np.bincount(pre, minlength=300))
     empty = Synapses(np.zeros(0, np.int64), np.zeros(0, np.int64), 4, 5)
     assert empty.n_synapses == 0 and empty.pre.dtype == np.int32 and empty.out_degree().tolist() == [0, 0, 0, 0]
+
+
+def test_pre_range_and_masked_out_degree_match_the_full_list():
+    """``Synapses.pre_range`` (pre of a slice, rebuilt from the row pointer) and ``out_degree(where=)``
+    against slicing and ``np.bincount`` of the pre array itself (numpy), rows without synapses included."""
+    from spikenet.connectivity import Synapses
+
+    rng = np.random.default_rng(2)
+    pre = np.sort(rng.choice(np.arange(0, 400, 3), 5_000)).astype(np.int32)  # two rows in three empty
+    synapses = Synapses(pre, rng.integers(0, 9, pre.size), 400, 9)
+    for start, stop in [(0, 0), (0, 1), (0, 5_000), (17, 18), (123, 4_000), (4_999, 5_000), (4_000, 9_000), (300, 300)]:
+        np.testing.assert_array_equal(synapses.pre_range(start, stop), pre[start:stop])
+    where = rng.random(pre.size) < 0.3
+    np.testing.assert_array_equal(synapses.out_degree(where=where), np.bincount(pre[where], minlength=400))
+    unsorted = Synapses(pre[::-1].copy(), synapses.post, 400, 9)
+    np.testing.assert_array_equal(unsorted.out_degree(where=where[::-1]), np.bincount(pre[where], minlength=400))
+    np.testing.assert_array_equal(unsorted.pre_range(10, 20), pre[::-1][10:20])
+
+
+@pytest.mark.parametrize("chunk", [7, 1 << 22])
+def test_build_rows_in_passes_places_every_synapse_in_list_order(monkeypatch, chunk):
+    """build_rows fills each row with list 0's synapses of that row (in list order), then list 1's...;
+    checked against a per-row Python construction, with passes of 7 synapses and of the default size,
+    lists given as pre arrays and as Synapses, targets as arrays and as functions of (start, stop)."""
+    import spikenet.propagation as propagation
+    from spikenet.connectivity import Synapses
+
+    monkeypatch.setattr(propagation, "BUILD_CHUNK_SYNAPSES", chunk)
+    rng = np.random.default_rng(8)
+    n_pre = 40
+    pres = [np.sort(rng.integers(0, n_pre, n)).astype(np.int32) for n in (300, 0, 123, 57)]
+    targets = [rng.integers(0, 1000, p.size).astype(np.int32) for p in pres]
+    values = [rng.random(p.size).astype(np.float32) for p in pres]
+    expected_rows = [[] for _ in range(n_pre)]
+    for pre, target, value in zip(pres, targets, values):
+        for row, t, v in zip(pre, target, value):
+            expected_rows[row].append((t, v))
+    width = max(len(r) for r in expected_rows)
+    lists = [Synapses(p, t, n_pre, 1000) if k % 2 else p for k, (p, t) in enumerate(zip(pres, targets))]
+    target_lists = [(lambda a, b, t=t: t[a:b]) if k % 2 == 0 else t for k, t in enumerate(targets)]
+    positions: list = []
+    table, (weights,) = propagation.build_rows(n_pre, lists, iter(target_lists), [values], -1, value_dtypes=[np.float32],
+                                               positions=positions)
+    assert table.shape == weights.shape == (n_pre + 1, width)
+    for row, entries in enumerate(expected_rows):
+        assert table[row, :len(entries)].tolist() == [t for t, _ in entries]
+        assert weights[row, :len(entries)].tolist() == [v for _, v in entries]
+        assert np.all(table[row, len(entries):] == -1) and np.all(weights[row, len(entries):] == 0)
+    for position, target in zip(positions, targets):
+        np.testing.assert_array_equal(table.reshape(-1)[position], target)
+
+
+def test_build_rows_drops_each_list_before_placed():
+    """``placed(k)`` comes once list k is in the rows and build_rows keeps no reference to its arrays:
+    with the caller's references dropped there, the arrays are freed (checked with weak references)."""
+    import weakref
+
+    from spikenet.propagation import build_rows
+
+    rng = np.random.default_rng(4)
+    pres = [np.sort(rng.integers(0, 20, n)).astype(np.int32) for n in (50, 80)]
+    targets = [rng.integers(0, 99, p.size).astype(np.int32) for p in pres]
+    weights = [rng.random(p.size) for p in pres]
+    alive = [[weakref.ref(a) for a in arrays] for arrays in zip(pres, targets, weights)]
+    calls = []
+
+    def placed(k):
+        pres[k] = targets[k] = weights[k] = None
+        calls.append((k, [ref() is None for ref in alive[k]]))
+
+    build_rows(20, pres, targets, [weights], -1, placed=placed)
+    assert calls == [(0, [True, True, True]), (1, [True, True, True])]
