@@ -273,7 +273,7 @@ def _giant():
 
 
 def test_huge_projection_is_refused_before_sampling(monkeypatch):
-    """10**6 x 10**6 at p = 0.5: 5e11 synapses (9.1 TiB kept); refused at once, nothing drawn."""
+    """10**6 x 10**6 at p = 0.5: 5e11 synapses (7.3 TiB kept: int32 post, float64 weight, int32 delay per synapse); refused at once, nothing drawn."""
     monkeypatch.delenv(MEMORY_LIMIT_ENV, raising=False)
     net, a, b = _giant()
 
@@ -283,7 +283,7 @@ def test_huge_projection_is_refused_before_sampling(monkeypatch):
     rule = sn.FixedProbability(0.5)
     monkeypatch.setattr(sn.FixedProbability, "build", no_build)
     with pytest.raises(sn.SpikenetError, match=r"^projection 'a->b' \(FixedProbability, 1000000 x 1000000 neurons\): "
-                                               r"about 5e11 synapses would need .* TiB while building \(9.1 TiB kept: "
+                                               r"about 5e11 synapses would need .* TiB while building \(7.3 TiB kept: "
                                                r"indices, weights, delays\); .* available"):
         net.connect(a, b, rule)
     assert net.projections == []
@@ -293,7 +293,7 @@ def test_projection_memory_message_with_a_limit(monkeypatch):
     monkeypatch.setenv(MEMORY_LIMIT_ENV, str(20 * GIB))
     net, a, b = _giant()
     with pytest.raises(sn.SpikenetError, match=r"^projection 'big' \(FixedInDegree, 1000000 x 1000000 neurons\): about "
-                                               r"1e9 synapses would need 52.2 GiB while building \(18.6 GiB kept: "
+                                               r"1e9 synapses would need 52.2 GiB while building \(14.9 GiB kept: "
                                                r"indices, weights, delays\); 20.0 GiB available"):
         net.connect(a, b, sn.FixedInDegree(1000), name="big")
 
