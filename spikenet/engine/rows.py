@@ -205,11 +205,10 @@ class RowTables:
         if sentinel >= 2**31:
             raise SpikenetError(f"population {out.population.name!r}: synapse index space exceeds int32")
 
-        def targets(p, start=0, stop=None):  # int32 (sentinel < 2**31), built in place: 4 bytes per synapse
-            post = p.synapses.post[start:stop]
-            index = np.multiply(p.delay_steps[start:stop], self.buffer_size, dtype=np.int32) if out.delayed else np.zeros(post.size, np.int32)
-            index += post
-            index += np.int32(self.target_offset(p))
+        def targets(p, start=0, stop=None):  # int32 (sentinel < 2**31), synapses [start, stop)
+            index = p.synapses.post[start:stop] + np.int32(self.target_offset(p))
+            if out.delayed:
+                index += np.multiply(p.delay_steps[start:stop], self.buffer_size, dtype=np.int32)
             return index
 
         if out.buckets is None:
@@ -217,7 +216,8 @@ class RowTables:
             lists, weights = [p.synapses for p in out.projections], [p.weights for p in out.projections]
 
             def placed(k):  # (the last references to projection k's arrays)
-                lists[k] = weights[k] = hand_over(out.projections[k])
+                lists[k] = weights[k] = None
+                hand_over(out.projections[k])
             out.targets, values = build_rows(out.population.size, lists, [functools.partial(targets, p) for p in out.projections],
                                              [weights] if hand_over else [], sentinel, target_dtype=np.int32, value_dtypes=[self.dtype],
                                              min_width=self.floor(("width", out.name)), placed=placed if hand_over else None)
