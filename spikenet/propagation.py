@@ -152,16 +152,20 @@ def row_slots(n_pre: int, pre_lists: list, dtype=np.int64, width: int = 0):
     storing it. With ``width``, the flat slot ``pre * width + column`` instead. Temporaries: two
     ``dtype`` values per synapse of one list (int32 needs every result and the list's length below
     2**31), and its pre indices when rebuilt from a Synapses."""
-    filled = np.zeros(n_pre, dtype=np.int64)  # slots already used in each row by earlier lists
-    rows = np.arange(n_pre, dtype=np.int64) * width
-    for item in pre_lists:
-        pre, degrees = _pre(item), _degrees(item, n_pre)
-        # synapse k of the list (sorted by pre) takes column k - (its row's first synapse) + filled[row]
-        base = (rows + filled - np.cumsum(degrees) + degrees).astype(dtype)
-        slot = base[pre]
-        del pre
+    for item, base in zip(pre_lists, _slot_bases(n_pre, (_degrees(item, n_pre) for item in pre_lists), width, dtype)):
+        slot = base[_pre(item)]
         slot += np.arange(slot.size, dtype=dtype)
         yield slot
+
+
+def _slot_bases(n_pre: int, degree_lists, width: int, dtype):
+    """Per synapse list (its out-degrees; the lists fill the rows one after another), ``base`` with
+    synapse j of the list (sorted by pre) at ``base[pre[j]] + j``: row ``pre[j]``, column j - (its
+    row's first synapse) + (slots its row already holds), flat slot ``pre * width + column``."""
+    filled = np.zeros(n_pre, dtype=np.int64)  # slots already used in each row by earlier lists
+    rows = np.arange(n_pre, dtype=np.int64) * width
+    for degrees in degree_lists:
+        yield (rows + filled - np.cumsum(degrees) + degrees).astype(dtype)
         filled += degrees
 
 
@@ -194,9 +198,9 @@ def build_rows(n_pre: int, pre_lists: list, target_lists: list, value_lists: lis
     passes of :data:`BUILD_CHUNK_SYNAPSES` synapses (memory: the output arrays, one list's pre
     indices and a pass's temporaries). ``target_lists`` (a sequence or an iterator, read one list
     at a time) holds arrays or functions ``(start, stop) -> targets of synapses [start, stop)``
-    (computed pass by pass). With ``positions`` (a list), the
-    flat position ``pre * K + slot`` of each synapse of each list is appended to it (to place new
-    values of a list later without rebuilding the rows). ``min_width``: K is at least this (shards
+    (computed pass by pass). With ``positions`` (a list), the flat position ``pre * K + slot`` of
+    each synapse of each list is appended to it (to place new values of a list later without
+    rebuilding the rows). ``min_width``: K is at least this (shards
     of one network pad their rows to a common width). ``placed(k)`` is called once list ``k`` is
     in the rows, after this function dropped its references to that list's arrays (the caller may
     free them: drop its own entries of the lists and the arrays).
@@ -212,9 +216,8 @@ def build_rows(n_pre: int, pre_lists: list, target_lists: list, value_lists: lis
                     for values, dtype in zip(value_lists, value_dtypes)]
     index = np.int32 if (n_pre + 1) * width < 2**31 and int(total_degree.sum()) < 2**31 else np.int64
     flat_targets, flat_values = targets.reshape(-1), [array.reshape(-1) for array in value_arrays]
-    filled = np.zeros(n_pre, dtype=np.int64)  # slots already used in each row by earlier lists
     target_lists = iter(target_lists)  # (a generator computes one list's targets at a time)
-    for k in range(len(pre_lists)):
+    for k, base in enumerate(_slot_bases(n_pre, degrees, width, index)):
         item, target = pre_lists[k], next(target_lists)
         if isinstance(item, Synapses):  # (pre rebuilt pass by pass from the row pointer, or a view)
             pre, size = item.pre_range, item.n_synapses
@@ -225,8 +228,6 @@ def build_rows(n_pre: int, pre_lists: list, target_lists: list, value_lists: lis
         del item
         if not sorted_:
             raise ValueError("build_rows needs synapse lists sorted by pre-synaptic index")
-        # synapse j of the list (sorted by pre) goes to row pre[j], column j - (its row's first synapse) + filled[row]
-        base = (np.arange(n_pre, dtype=np.int64) * width + filled - np.cumsum(degrees[k]) + degrees[k]).astype(index)
         position = np.empty(size, dtype=index) if positions is not None else None
         for start in range(0, size, BUILD_CHUNK_SYNAPSES):
             stop = min(start + BUILD_CHUNK_SYNAPSES, size)
@@ -240,7 +241,6 @@ def build_rows(n_pre: int, pre_lists: list, target_lists: list, value_lists: lis
             del flat
         if positions is not None:
             positions.append(position)  # (int32 where the table allows: 4 bytes per synapse)
-        filled += degrees[k]
         del pre, target, base, position
         if placed is not None:
             placed(k)

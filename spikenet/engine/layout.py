@@ -41,6 +41,12 @@ def static_positions(out: Outgoing):
     yield from row_slots(out.population.size, [projection.synapses for projection in out.projections], index, out.width)
 
 
+def fusable(out: "Outgoing") -> bool:
+    """Whether a group's rows may ride in its population's plastic loop (:meth:`Layout._fuse_static_rows`):
+    static, undelayed, one table (bucketed rows keep their own loops: no padding to a hub's width)."""
+    return not out.plastic and not out.delayed and out.buckets is None
+
+
 class Layout(RowTables):
     """Buffer offsets and synapse rows of a network; ``engine`` is ``"event"`` or ``"dense"``."""
 
@@ -184,8 +190,7 @@ class Layout(RowTables):
         if self.engine != "event":
             return []
         learning = {out.population.name for out in self.outgoing if out.plastic}
-        handed = [out for out in self.outgoing if not out.plastic
-                  and (out.delayed or out.buckets is not None or out.population.name not in learning)]
+        handed = [out for out in self.outgoing if not out.plastic and not (fusable(out) and out.population.name in learning)]
         for out in sorted(handed, key=lambda out: int(out.out_degrees[:len(out.projections)].sum())):
             self._build_static_rows(out, hand_over=hand_over)
             for projection in out.projections:
@@ -193,6 +198,37 @@ class Layout(RowTables):
                     hand_over(projection)
             return_freed_memory()
         return handed
+
+    def _fuse_static_rows(self) -> None:
+        """A population's static, undelayed rows ride in the loop of its plastic projection (one
+        loop iteration and one scatter per spike instead of two of each). Their weights join the
+        arena after the plastic rows; their targets go to a second inbox at the arena's front,
+        covering the span [lo, hi) of the flat buffer they reach, added into the buffer at the
+        end of the step."""
+        for out in self.outgoing:
+            if not out.plastic:
+                continue
+            for other in self.outgoing:
+                if not fusable(other) or other.population is not out.population or other.fused_into is not None:
+                    continue
+                n_post = out.projections[0].post.size
+                n_rows, width = out.post_index.shape
+                static_targets = other.targets.astype(np.int64)
+                reached = static_targets < self.buffer_size
+                lo = int(static_targets[reached].min(initial=0))
+                hi = int(static_targets[reached].max(initial=-1)) + 1 if reached.any() else lo
+                if self.floors is not None and ("span", out.name) in self.floors:  # every shard: the same span
+                    lo, hi = self.floors[("span", out.name)]
+                front_size = n_post + hi - lo
+                arena_size = front_size + n_rows * (width + static_targets.shape[1])
+                if arena_size >= 2**31:
+                    break  # too large for int32 indices: keep the two loops
+                plastic_targets = np.where(out.post_index < n_post, out.post_index, arena_size)
+                static_inbox = np.where(reached, static_targets - lo + n_post, arena_size)
+                out.targets = np.concatenate([plastic_targets, static_inbox], axis=1).astype(np.int32)
+                out.front_size, out.static_span = front_size, (lo, hi)
+                out.fused, other.fused_into = other, out
+                break
 
     # -- weights ------------------------------------------------------------------------------
     def rows_weights(self, out: Outgoing, weights: dict[str, np.ndarray]) -> "np.ndarray | list[np.ndarray]":

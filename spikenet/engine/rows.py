@@ -1,8 +1,8 @@
 """Synapse row tables of one compiled network (numpy only): ELL rows per group of projections
 leaving one population, degree buckets for groups with hub neurons, plastic rows with their
-column index, the fusion of static rows into a plastic projection's loop, and the memory
-estimate checked before any table is allocated. :class:`RowTables` is the part of
-:class:`spikenet.engine.layout.Layout` that builds them."""
+column index, and the memory estimate checked before any table is allocated (the fusion of
+static rows into a plastic loop is :meth:`spikenet.engine.layout.Layout._fuse_static_rows`).
+:class:`RowTables` is the part of :class:`spikenet.engine.layout.Layout` that builds them."""
 
 from __future__ import annotations
 
@@ -247,38 +247,6 @@ class RowTables:
             bucket.out_degrees = np.concatenate([out.out_degrees[:, bucket.members], np.zeros((n_counters, 1), np.int32)], axis=1)
         if hand_over:  # (the layout hands the bucketed group's projections over)
             out.weight_rows = self.rows_weights(out, {p.name: p.weights for p in out.projections})
-
-    def _fuse_static_rows(self) -> None:
-        """A population's static, undelayed rows ride in the loop of its plastic projection (one
-        loop iteration and one scatter per spike instead of two of each). Their weights join the
-        arena after the plastic rows; their targets go to a second inbox at the arena's front,
-        covering the span [lo, hi) of the flat buffer they reach, added into the buffer at the
-        end of the step."""
-        for out in self.outgoing:
-            if not out.plastic:
-                continue
-            for other in self.outgoing:
-                if (other.plastic or other.delayed or other.population is not out.population or other.fused_into is not None
-                        or other.buckets is not None):  # bucketed rows keep their own loops (no padding to a hub's width)
-                    continue
-                n_post = out.projections[0].post.size
-                n_rows, width = out.post_index.shape
-                static_targets = other.targets.astype(np.int64)
-                reached = static_targets < self.buffer_size
-                lo = int(static_targets[reached].min(initial=0))
-                hi = int(static_targets[reached].max(initial=-1)) + 1 if reached.any() else lo
-                if self.floors is not None and ("span", out.name) in self.floors:  # every shard: the same span
-                    lo, hi = self.floors[("span", out.name)]
-                front_size = n_post + hi - lo
-                arena_size = front_size + n_rows * (width + static_targets.shape[1])
-                if arena_size >= 2**31:
-                    break  # too large for int32 indices: keep the two loops
-                plastic_targets = np.where(out.post_index < n_post, out.post_index, arena_size)
-                static_inbox = np.where(reached, static_targets - lo + n_post, arena_size)
-                out.targets = np.concatenate([plastic_targets, static_inbox], axis=1).astype(np.int32)
-                out.front_size, out.static_span = front_size, (lo, hi)
-                out.fused, other.fused_into = other, out
-                break
 
     def _build_plastic_rows(self, out: Outgoing) -> None:
         """Rows of one plastic projection, with the column index of synapse slots that ``on_post``
